@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "insikt",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "insikt", targets: ["insikt"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+        .target(name: "JSON"),
+        .target(name: "HTTP", dependencies: ["CLinux", "CZlib", "JSON"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .executableTarget(name: "insikt", dependencies: [
+            "App", "Postgres",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "FuzzRequestParser", dependencies: ["HTTP"], path: "Fuzz/RequestParser"),
+        .target(name: "TestSupport", dependencies: ["App", "HTTP", "Postgres"], path: "Tests/Support"),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

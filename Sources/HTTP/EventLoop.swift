@@ -1,0 +1,174 @@
+import CLinux
+import Foundation
+import Glibc
+
+/// One thread, one epoll instance, one listening socket (SO_REUSEPORT) and the connections the
+/// kernel hands it. Other threads talk to it only through its mailbox and eventfd.
+final class EventLoop: @unchecked Sendable {
+    enum Message {
+        case response(Connection, Exchange, Response)
+        case resume(Connection, Exchange)
+        case shutdown
+        case forceClose
+    }
+
+    let index: Int
+    let context: ServerContext
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private var listenFD: Int32
+    private var connections: [Connection?] = []
+    private let mailboxLock = ConditionLock()
+    private var mailbox: [Message] = []
+    private var wakePending = false
+    private(set) var draining = false
+    private var liveConnections = 0
+    private var lastSweep: Double
+    private(set) var now: Double
+    var dateCache = HTTPDateCache()
+    var requestIDs: RequestIDGenerator
+    let accessLog: AccessLog
+    /// Scratch space for reads whose bytes are dropped (lingering close).
+    var discardBuffer = [UInt8](repeating: 0, count: 16 * 1024)
+
+    init(index: Int, context: ServerContext, listenFD: Int32) throws {
+        self.index = index
+        self.context = context
+        self.listenFD = listenFD
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard epfd >= 0, wakeFD >= 0 else { throw Socket.Failure(call: "epoll_create1/eventfd", code: errno) }
+        now = monotonicNow()
+        lastSweep = now
+        requestIDs = RequestIDGenerator(loop: index)
+        accessLog = AccessLog(format: context.configuration.accessLog)
+        register(listenFD, events: EPOLLIN.rawValue)
+        register(wakeFD, events: EPOLLIN.rawValue)
+    }
+
+    private func register(_ fd: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event)
+    }
+
+    func modify(_ fd: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    /// Called from any thread.
+    func post(_ message: Message) {
+        mailboxLock.lock()
+        mailbox.append(message)
+        let wake = !wakePending
+        wakePending = true
+        mailboxLock.unlock()
+        if wake {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 512)
+        while !(draining && liveConnections == 0) {
+            let count = epoll_wait(epfd, &events, Int32(events.count), 1000)
+            now = monotonicNow()
+            if count > 0 {
+                for i in 0..<Int(count) {
+                    let event = events[i]
+                    let fd = event.data.fd
+                    if fd == listenFD {
+                        acceptConnections()
+                    } else if fd == wakeFD {
+                        drainMailbox()
+                    } else if Int(fd) < connections.count, let connection = connections[Int(fd)] {
+                        connection.handle(events: event.events)
+                    }
+                }
+            }
+            if now - lastSweep >= 1 {
+                lastSweep = now
+                for case let connection? in connections { connection.sweep() }
+            }
+            accessLog.flush()
+        }
+        accessLog.flush()
+        close(wakeFD)
+        close(epfd)
+    }
+
+    private func acceptConnections() {
+        let configuration = context.configuration
+        for _ in 0..<64 {
+            let fd = accept4(listenFD, nil, nil, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+            if fd < 0 { return }
+            guard context.metrics.openConnection(limit: configuration.maxConnections) else {
+                refuse(fd)
+                continue
+            }
+            Socket.setNoDelay(fd)
+            let connection = Connection(fd: fd, loop: self)
+            if Int(fd) >= connections.count {
+                connections.append(contentsOf: repeatElement(nil, count: Int(fd) + 1024 - connections.count))
+            }
+            connections[Int(fd)] = connection
+            liveConnections += 1
+            register(fd, events: EPOLLIN.rawValue)
+        }
+    }
+
+    /// Over the connection cap: a short 503 and close, without touching anyone else.
+    private func refuse(_ fd: Int32) {
+        let body = #"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"Too many open connections."}"#
+        let text = "HTTP/1.1 503 Service Unavailable\r\nDate: \(dateCache.current())\r\n"
+            + "Content-Type: application/problem+json; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "Retry-After: 1\r\nConnection: close\r\n\r\n" + body
+        _ = text.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        close(fd)
+    }
+
+    func connectionClosed(_ fd: Int32) {
+        connections[Int(fd)] = nil
+        liveConnections -= 1
+        context.metrics.closeConnection()
+    }
+
+    private func drainMailbox() {
+        var value: UInt64 = 0
+        _ = Glibc.read(wakeFD, &value, 8)
+        mailboxLock.lock()
+        let messages = mailbox
+        mailbox.removeAll(keepingCapacity: true)
+        wakePending = false
+        mailboxLock.unlock()
+        for message in messages {
+            switch message {
+            case let .response(connection, exchange, response):
+                connection.responseReady(exchange, response)
+            case let .resume(connection, exchange):
+                connection.resume(exchange)
+            case .shutdown:
+                beginDraining()
+            case .forceClose:
+                draining = true
+                for case let connection? in connections { connection.close() }
+            }
+        }
+    }
+
+    private func beginDraining() {
+        guard !draining else { return }
+        draining = true
+        if listenFD >= 0 {
+            epoll_ctl(epfd, EPOLL_CTL_DEL, listenFD, nil)
+            close(listenFD)
+            listenFD = -1
+        }
+        for case let connection? in connections { connection.closeIfIdle() }
+    }
+}

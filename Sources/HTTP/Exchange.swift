@@ -1,0 +1,41 @@
+/// One request on a connection, from its head to the end of both its body and its response.
+final class Exchange {
+    let method: HTTPMethod
+    let target: String
+    let version: HTTPVersion
+    let requestId: String
+    let started: Double
+    let keepAlive: Bool
+    let origin: String?
+    let acceptEncoding: String?
+    var route = "unmatched"
+    var decoder: BodyDecoder?
+    /// Where body bytes go; nil drops them.
+    var sink: RequestBody?
+    var bodyDone: Bool
+    /// The body may be read to its end and dropped to keep the connection (small and announced).
+    var drainAllowed = false
+    var lastBodyActivity: Double
+    var responseQueued = false
+    var responseWritten = false
+
+    init(method: HTTPMethod, target: String, version: HTTPVersion, requestId: String, started: Double,
+         keepAlive: Bool, origin: String?, acceptEncoding: String?, bodyDone: Bool) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.requestId = requestId
+        self.started = started
+        self.keepAlive = keepAlive
+        self.origin = origin
+        self.acceptEncoding = acceptEncoding
+        self.bodyDone = bodyDone
+        self.lastBodyActivity = started
+    }
+
+    /// For answers to bytes that never became a request (a malformed head, a head time-out).
+    static func unparsed(requestId: String, now: Double) -> Exchange {
+        Exchange(method: .other("-"), target: "-", version: .http11, requestId: requestId, started: now,
+                 keepAlive: false, origin: nil, acceptEncoding: nil, bodyDone: true)
+    }
+}

@@ -1,0 +1,92 @@
+/// What a handler sees of a request.
+public final class Request: @unchecked Sendable {
+    public let method: HTTPMethod
+    /// The path, percent-encoded as received, without the query.
+    public let path: String
+    /// The raw query string after `?`, if any.
+    public let query: String?
+    public let headers: Headers
+    public let body: RequestBody
+    public let requestId: String
+    /// Typed path parameters by name (`{id:int}` gives an Int64).
+    public let parameters: PathParameters
+
+    init(method: HTTPMethod, path: String, query: String?, headers: Headers, body: RequestBody,
+         requestId: String, parameters: PathParameters) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.requestId = requestId
+        self.parameters = parameters
+    }
+
+    /// For tools and tests that call handlers directly.
+    public static func make(method: HTTPMethod, path: String, query: String? = nil, headers: Headers = Headers(),
+                            body: [UInt8] = [], parameters: PathParameters = PathParameters()) -> Request {
+        Request(method: method, path: path, query: query, headers: headers, body: .complete(body),
+                requestId: "local", parameters: parameters)
+    }
+
+    /// The query as decoded name/value pairs, in order (`+` is a space).
+    public func queryItems() throws -> [(name: String, value: String)] {
+        guard let query, !query.isEmpty else { return [] }
+        var items: [(String, String)] = []
+        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = PercentDecoding.decode(pieces[0], plusAsSpace: true),
+                  let value = PercentDecoding.decode(pieces.count > 1 ? pieces[1] : "", plusAsSpace: true) else {
+                throw HTTPError.badRequest("The query string is not valid percent-encoded UTF-8.")
+            }
+            items.append((name, value))
+        }
+        return items
+    }
+}
+
+/// Path parameters matched by the router.
+public struct PathParameters: Sendable {
+    public private(set) var integers: [(String, Int64)] = []
+    public private(set) var strings: [(String, String)] = []
+
+    public init() {}
+
+    mutating func add(_ name: String, integer: Int64) { integers.append((name, integer)) }
+    mutating func add(_ name: String, string: String) { strings.append((name, string)) }
+
+    public func int(_ name: String) -> Int64 {
+        integers.first(where: { $0.0 == name })!.1
+    }
+
+    public func string(_ name: String) -> String {
+        strings.first(where: { $0.0 == name })!.1
+    }
+}
+
+enum PercentDecoding {
+    static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
+        var utf8 = Array(text.utf8)
+        guard utf8.contains(UInt8(ascii: "%")) || (plusAsSpace && utf8.contains(UInt8(ascii: "+"))) else {
+            return String(text)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = 0
+        while i < utf8.count {
+            let b = utf8[i]
+            if b == UInt8(ascii: "%") {
+                guard i + 2 < utf8.count, let hi = ByteClass.hexValue(utf8[i + 1]), let lo = ByteClass.hexValue(utf8[i + 2]) else {
+                    return nil
+                }
+                out.append(hi << 4 | lo)
+                i += 3
+            } else {
+                out.append(plusAsSpace && b == UInt8(ascii: "+") ? 0x20 : b)
+                i += 1
+            }
+        }
+        utf8 = out
+        return String(validating: utf8, as: UTF8.self)
+    }
+}

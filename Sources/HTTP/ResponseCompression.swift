@@ -1,0 +1,32 @@
+/// gzip for responses worth it, when the client accepts it.
+enum ResponseCompression {
+    static func apply(_ response: inout Response, acceptEncoding: String?, threshold: Int) {
+        guard !HTTPStatus.forbidsBody(response.status), response.body.count >= threshold,
+              response.headers.first("Content-Encoding") == nil,
+              isCompressible(response.headers.first("Content-Type")) else { return }
+        response.headers.add("Vary", "Accept-Encoding")
+        guard let acceptEncoding, acceptsGzip(acceptEncoding) else { return }
+        response.body = Gzip.compress(response.body)
+        response.headers.add("Content-Encoding", "gzip")
+    }
+
+    static func isCompressible(_ contentType: String?) -> Bool {
+        guard let type = contentType?.lowercased() else { return false }
+        return type.hasPrefix("text/") || type.hasPrefix("application/json") || type.hasPrefix("application/problem+json")
+            || type.hasPrefix("application/javascript") || type.contains("+json")
+    }
+
+    /// True when `gzip` (or `*`) is listed without `q=0`.
+    static func acceptsGzip(_ header: String) -> Bool {
+        for item in header.split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingASCIIWhitespace().lowercased() }
+            guard let coding = parts.first, coding == "gzip" || coding == "*" else { continue }
+            let rejected = parts.dropFirst().contains { param in
+                guard param.hasPrefix("q=") else { return false }
+                return (Double(param.dropFirst(2)) ?? 1) == 0
+            }
+            if !rejected { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,38 @@
+/// Everything the engine can be told. Defaults are those of http.md.
+public struct ServerConfiguration: Sendable {
+    public enum AccessLogFormat: String, Sendable {
+        case text, json, off
+    }
+
+    public var host = "0.0.0.0"
+    public var port: UInt16 = 8080
+    public var eventLoops = ServerConfiguration.coreCount
+    public var workerThreads = 16
+    /// Jobs waiting for a worker before new requests get a 503.
+    public var workerQueueLimit = 4096
+    public var maxRequestLine = 8 * 1024
+    public var maxHeadBytes = 64 * 1024
+    public var maxHeaderCount = 100
+    public var maxBodyBytes: Int64 = 256 << 20
+    public var maxInflatedBytes: Int64 = 1 << 30
+    public var headTimeout = 10.0
+    public var bodyTimeout = 30.0
+    public var idleTimeout = 60.0
+    public var writeTimeout = 60.0
+    public var maxConnections = 10_000
+    public var shutdownGrace = 10.0
+    public var accessLog = AccessLogFormat.text
+    public var cors = CORSPolicy()
+    /// Responses at least this large are gzipped for clients that accept it.
+    public var compressionThreshold = 1024
+
+    public init() {}
+
+    public static var coreCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

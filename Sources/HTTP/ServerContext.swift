@@ -1,0 +1,18 @@
+/// What every event loop of one server shares.
+final class ServerContext: @unchecked Sendable {
+    let configuration: ServerConfiguration
+    let router: Router
+    let workers: WorkerPool
+    let metrics: ServerMetrics
+    let parser: RequestHeadParser
+
+    init(configuration: ServerConfiguration, router: Router, workers: WorkerPool, metrics: ServerMetrics) {
+        self.configuration = configuration
+        self.router = router
+        self.workers = workers
+        self.metrics = metrics
+        self.parser = RequestHeadParser(maxRequestLine: configuration.maxRequestLine,
+                                        maxHeadBytes: configuration.maxHeadBytes,
+                                        maxHeaderCount: configuration.maxHeaderCount)
+    }
+}

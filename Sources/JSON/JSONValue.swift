@@ -1,0 +1,76 @@
+/// A parsed JSON document. Objects keep their members in source order.
+public enum JSONValue: Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object([(key: String, value: JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case let (.bool(a), .bool(b)): return a == b
+        case let (.number(a), .number(b)): return a == b
+        case let (.string(a), .string(b)): return a == b
+        case let (.array(a), .array(b)): return a == b
+        case let (.object(a), .object(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        default: return false
+        }
+    }
+
+    /// The member named `key` of an object, or nil.
+    public subscript(key: String) -> JSONValue? {
+        guard case let .object(members) = self else { return nil }
+        return members.first(where: { $0.key == key })?.value
+    }
+
+    public var stringValue: String? {
+        if case let .string(s) = self { return s }
+        return nil
+    }
+
+    /// The value as an Int64 when it is a JSON integer literal that fits.
+    public var int64Value: Int64? {
+        if case let .number(n) = self { return n.int64 }
+        return nil
+    }
+
+    public var doubleValue: Double? {
+        if case let .number(n) = self { return n.double }
+        return nil
+    }
+
+    /// A short name of the kind of value, for error messages.
+    public var kindName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+/// A JSON number as written, so integer literals can be told apart from `1.0` or `1e2`.
+public struct JSONNumber: Equatable, Sendable {
+    public let text: String
+    /// True when the literal has no fraction and no exponent.
+    public let isIntegerLiteral: Bool
+
+    public init(text: String, isIntegerLiteral: Bool) {
+        self.text = text
+        self.isIntegerLiteral = isIntegerLiteral
+    }
+
+    public init(_ value: Int64) {
+        self.text = String(value)
+        self.isIntegerLiteral = true
+    }
+
+    public var int64: Int64? { isIntegerLiteral ? Int64(text) : nil }
+    public var double: Double? { Double(text) }
+}

@@ -1,0 +1,87 @@
+import App
+import ArgumentParser
+import Foundation
+import HTTP
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API.")
+
+    @Option(help: "Address to listen on. [env: HOST, default: 0.0.0.0]")
+    var host: String?
+
+    @Option(help: "TCP port. [env: PORT, default: 8080]")
+    var port: UInt16?
+
+    @Option(help: "Event loops (threads accepting and serving connections). [env: EVENT_LOOPS, default: cores]")
+    var eventLoops: Int?
+
+    @Option(help: "Worker threads running handlers. [env: WORKER_THREADS, default: 16]")
+    var workerThreads: Int?
+
+    @Option(help: "Largest request body in bytes. [env: MAX_BODY_BYTES, default: 268435456]")
+    var maxBodyBytes: Int64?
+
+    @Option(help: "Largest inflated (gzip/deflate) body in bytes. [env: MAX_INFLATED_BYTES, default: 1073741824]")
+    var maxInflatedBytes: Int64?
+
+    @Option(help: "Most open connections. [env: MAX_CONNECTIONS, default: 10000]")
+    var maxConnections: Int?
+
+    @Option(help: "Seconds to receive a request head. [env: HEAD_TIMEOUT, default: 10]")
+    var headTimeout: Double?
+
+    @Option(help: "Seconds without body bytes before 408. [env: BODY_TIMEOUT, default: 30]")
+    var bodyTimeout: Double?
+
+    @Option(help: "Seconds an idle keep-alive connection stays open. [env: IDLE_TIMEOUT, default: 60]")
+    var idleTimeout: Double?
+
+    @Option(help: "Seconds in-flight requests get to finish on SIGTERM. [env: SHUTDOWN_GRACE, default: 10]")
+    var shutdownGrace: Double?
+
+    @Option(help: "Access log: text, json or off. [env: ACCESS_LOG, default: text]")
+    var accessLog: String?
+
+    @Option(help: "Comma-separated CORS origins, or * for any. [env: CORS_ORIGINS, default: *]")
+    var corsOrigins: String?
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
+            if let flag { return flag }
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = T(text) else { throw ValidationError("\(name)=\(text) is not valid") }
+            return value
+        }
+        var server = ServerConfiguration()
+        if let v = try setting(host, "HOST") { server.host = v }
+        if let v = try setting(port, "PORT") { server.port = v }
+        if let v = try setting(eventLoops, "EVENT_LOOPS") { server.eventLoops = v }
+        if let v = try setting(workerThreads, "WORKER_THREADS") { server.workerThreads = v }
+        if let v = try setting(maxBodyBytes, "MAX_BODY_BYTES") { server.maxBodyBytes = v }
+        if let v = try setting(maxInflatedBytes, "MAX_INFLATED_BYTES") { server.maxInflatedBytes = v }
+        if let v = try setting(maxConnections, "MAX_CONNECTIONS") { server.maxConnections = v }
+        if let v = try setting(headTimeout, "HEAD_TIMEOUT") { server.headTimeout = v }
+        if let v = try setting(bodyTimeout, "BODY_TIMEOUT") { server.bodyTimeout = v }
+        if let v = try setting(idleTimeout, "IDLE_TIMEOUT") { server.idleTimeout = v }
+        if let v = try setting(shutdownGrace, "SHUTDOWN_GRACE") { server.shutdownGrace = v }
+        if let v = try setting(accessLog, "ACCESS_LOG") {
+            guard let format = ServerConfiguration.AccessLogFormat(rawValue: v) else {
+                throw ValidationError("access log must be text, json or off")
+            }
+            server.accessLog = format
+        }
+        if let v = try setting(corsOrigins, "CORS_ORIGINS"), v != "*" {
+            server.cors = CORSPolicy(allowedOrigins: Set(v.split(separator: ",").map { String($0) }))
+        }
+
+        Server.blockTerminationSignals()
+        let application = Application(server: server)
+        try application.start()
+        ServerLog.info("insikt listening on \(server.host):\(application.port) with \(server.eventLoops) event loops")
+        let signal = Server.waitForTerminationSignal()
+        ServerLog.info("signal \(signal): shutting down")
+        application.stop()
+        ServerLog.info("stopped")
+    }
+}

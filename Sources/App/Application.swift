@@ -1,18 +1,45 @@
 import HTTP
+import Postgres
 
-/// The whole product wired together: routes, database, server.
+/// Everything that configures the product beyond the HTTP engine.
+public struct AppConfiguration: Sendable {
+    public var server = ServerConfiguration()
+    /// A libpq URI or conninfo string.
+    public var databaseURL: String
+    public var databasePoolSize = 16
+    public var migrationsDirectory = "migrations"
+    /// Apply pending migrations at start (else only check them).
+    public var migrateOnStart = true
+
+    public init(databaseURL: String) {
+        self.databaseURL = databaseURL
+    }
+}
+
+/// The whole product wired together: database, routes, server.
 public final class Application: @unchecked Sendable {
+    public let configuration: AppConfiguration
     public let server: Server
+    public let database: Database
 
-    public init(server configuration: ServerConfiguration) {
+    public init(_ configuration: AppConfiguration) {
+        self.configuration = configuration
+        var poolConfiguration = PostgresPool.Configuration(url: configuration.databaseURL)
+        poolConfiguration.size = configuration.databasePoolSize
+        database = Database(pool: PostgresPool(poolConfiguration),
+                            migrations: MigrationRunner(directory: configuration.migrationsDirectory, url: configuration.databaseURL))
         let router = Router()
-        server = Server(configuration: configuration, router: router)
-        Routes.register(on: router, metrics: server.metrics)
+        server = Server(configuration: configuration.server, router: router)
+        server.metrics.extraProviders.append { [database] in database.metricsText() }
+        Routes.register(on: router, database: database, metrics: server.metrics)
     }
 
     public var port: UInt16 { server.port }
 
+    /// Migrates (or checks), then serves. Refuses to start when an applied migration changed.
     public func start() throws {
+        try database.prepareSchema(apply: configuration.migrateOnStart)
+        if !database.isMigrated { database.watchSchema(apply: configuration.migrateOnStart) }
         try server.start()
     }
 

@@ -1,10 +1,10 @@
 import HTTP
 
 /// The one table of every endpoint the server has.
-enum Routes {
-    static func register(on router: Router, metrics: ServerMetrics) {
+public enum Routes {
+    static func register(on router: Router, database: Database, metrics: ServerMetrics) {
         router.add(.GET, "/healthz", execution: .eventLoop, HealthHandlers.healthz)
-        router.add(.GET, "/readyz", execution: .eventLoop, HealthHandlers.readyz { (true, "") })
-        router.add(.GET, "/metrics", execution: .eventLoop, HealthHandlers.metrics(metrics))
+        router.add(.GET, "/readyz", HealthHandlers.readyz { database.readiness() })
+        router.add(.GET, "/metrics", HealthHandlers.metrics(metrics))
     }
 }

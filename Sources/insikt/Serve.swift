@@ -45,6 +45,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Comma-separated CORS origins, or * for any. [env: CORS_ORIGINS, default: *]")
     var corsOrigins: String?
 
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Database connections in the pool. [env: DB_POOL_SIZE, default: 16]")
+    var dbPoolSize: Int?
+
+    @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
+    var noMigrate = false
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
@@ -75,8 +83,14 @@ struct Serve: ParsableCommand {
             server.cors = CORSPolicy(allowedOrigins: Set(v.split(separator: ",").map { String($0) }))
         }
 
+        var app = AppConfiguration(databaseURL: try database.url())
+        app.server = server
+        app.migrationsDirectory = database.migrationsDirectory
+        if let v = try setting(dbPoolSize, "DB_POOL_SIZE") { app.databasePoolSize = v }
+        app.migrateOnStart = !(noMigrate || environment["NO_MIGRATE"] == "1")
+
         Server.blockTerminationSignals()
-        let application = Application(server: server)
+        let application = Application(app)
         try application.start()
         ServerLog.info("insikt listening on \(server.host):\(application.port) with \(server.eventLoops) event loops")
         let signal = Server.waitForTerminationSignal()

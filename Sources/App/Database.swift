@@ -1,0 +1,89 @@
+import Foundation
+import HTTP
+import Postgres
+
+/// The application's door to PostgreSQL: the pool, whether the schema is migrated, and the
+/// translation of an unreachable database into `503 Retry-After`.
+public final class Database: @unchecked Sendable {
+    public let pool: PostgresPool
+    public let migrations: MigrationRunner
+    private let lock = NSLock()
+    private var migrated = false
+    private var lastProblem = "the database has not been checked yet"
+
+    public init(pool: PostgresPool, migrations: MigrationRunner) {
+        self.pool = pool
+        self.migrations = migrations
+    }
+
+    /// Brings the schema up to date (or checks it is, when `apply` is false). A changed or missing
+    /// migration file throws: the server must not start on it. An unreachable database does not.
+    public func prepareSchema(apply: Bool) throws {
+        do {
+            if apply { try migrations.up() }
+            let upToDate = try migrations.isUpToDate()
+            lock.withLock {
+                migrated = upToDate
+                if !upToDate { lastProblem = "migrations are pending (run insikt migrate up)" }
+            }
+        } catch let error as PostgresError {
+            lock.withLock { lastProblem = "the database is unreachable: \(error.message.trimmingCharacters(in: .whitespacesAndNewlines))" }
+        }
+    }
+
+    /// Keeps trying `prepareSchema` in the background until the schema is ready.
+    public func watchSchema(apply: Bool) {
+        let thread = Thread { [self] in
+            while !isMigrated {
+                Thread.sleep(forTimeInterval: 1)
+                do { try prepareSchema(apply: apply) } catch { ServerLog.error("\(error)") }
+            }
+        }
+        thread.name = "insikt-schema-watch"
+        thread.start()
+    }
+
+    public var isMigrated: Bool { lock.withLock { migrated } }
+
+    /// For `/readyz`: reachable now, and migrated.
+    public func readiness() -> (ready: Bool, reason: String) {
+        guard isMigrated else { return (false, lock.withLock { lastProblem }) }
+        do {
+            try pool.withConnection { try $0.query("SELECT 1") }
+            return (true, "")
+        } catch let error as PostgresError {
+            return (false, "the database is unreachable: \(error.message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        } catch {
+            return (false, "\(error)")
+        }
+    }
+
+    /// Runs repository work; an unavailable database becomes a 503 with Retry-After.
+    public func run<T>(_ body: (PostgresPool) throws -> T) throws -> T {
+        guard isMigrated else {
+            throw HTTPError.unavailable("The database schema is not ready yet; try again shortly.", retryAfter: 2)
+        }
+        do {
+            return try body(pool)
+        } catch let error as PostgresError where error.isUnavailable || error.isTransient {
+            throw HTTPError.unavailable("The database is unavailable; try again shortly.", retryAfter: 2)
+        }
+    }
+
+    /// Pool gauges for /metrics.
+    public func metricsText() -> String {
+        let s = pool.statistics
+        return """
+            # HELP db_pool_connections Database pool connections by state.
+            # TYPE db_pool_connections gauge
+            db_pool_connections{state="max"} \(s.size)
+            db_pool_connections{state="open"} \(s.open)
+            db_pool_connections{state="idle"} \(s.idle)
+            db_pool_connections{state="in_use"} \(s.open - s.idle)
+            # HELP db_pool_waiting Requests waiting for a database connection.
+            # TYPE db_pool_waiting gauge
+            db_pool_waiting \(s.waiting)
+
+            """
+    }
+}

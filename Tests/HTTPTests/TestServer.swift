@@ -1,0 +1,61 @@
+import Foundation
+import Glibc
+import HTTP
+
+/// A server with routes made for exercising the engine, no database involved.
+enum TestServer {
+    static func makeRouter() -> Router {
+        let router = Router()
+        router.add(.GET, "/hello", execution: .eventLoop) { _ in .text(200, "hello") }
+        router.add(.GET, "/large") { _ in .text(200, String(repeating: "insikt ", count: 1000)) }
+        router.add(.GET, "/nothing") { _ in .empty(204) }
+        router.add(.POST, "/echo") { request in
+            let body = try request.body.readAll()
+            return Response(status: 200, contentType: "application/octet-stream", body: body)
+        }
+        router.add(.POST, "/count") { request in
+            var total = 0
+            while let chunk = try request.body.read() { total += chunk.count }
+            return .text(200, "\(total)")
+        }
+        router.add(.POST, "/ignore") { _ in .text(200, "ignored") }
+        router.add(.GET, "/items/{id:int}") { request in .text(200, "item \(request.parameters.int("id"))") }
+        router.add(.PATCH, "/items/{id:int}") { request in .text(200, "patched \(request.parameters.int("id"))") }
+        router.add(.DELETE, "/items/{id:int}") { _ in .empty(204) }
+        router.add(.GET, "/items/special") { _ in .text(200, "special") }
+        router.add(.GET, "/slow") { request in
+            let seconds = Double(try request.queryItems().first { $0.name == "s" }?.value ?? "0.5") ?? 0.5
+            usleep(UInt32(seconds * 1_000_000))
+            return .text(200, "slow")
+        }
+        router.add(.GET, "/fail") { _ in
+            struct Secret: Error { let sql = "SELECT secret FROM internals" }
+            throw Secret()
+        }
+        router.add(.GET, "/query") { request in
+            .text(200, try request.queryItems().map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
+        }
+        return router
+    }
+
+    /// A started server; `configure` adjusts the limits for one test.
+    static func start(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> Server {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.host = "127.0.0.1"
+        configuration.accessLog = .off
+        configuration.workerThreads = 4
+        configure(&configuration)
+        let router = makeRouter()
+        let server = Server(configuration: configuration, router: router)
+        router.add(.GET, "/metrics", execution: .eventLoop) { [unowned server] _ in
+            Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(server.metrics.render().utf8))
+        }
+        try server.start()
+        return server
+    }
+
+    /// The server most tests share.
+    static let shared: Server = try! start()
+    static var port: UInt16 { shared.port }
+}

@@ -1,0 +1,50 @@
+import App
+import Foundation
+import HTTP
+import Postgres
+
+/// Where the tests find the database, the package and a running application.
+public enum TestEnvironment {
+    /// The package root, found from this file's path.
+    public static let packageRoot: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }()
+
+    public static var databaseURL: String {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+            fatalError("DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
+        }
+        return url
+    }
+
+    /// The URL of another database on the same server.
+    public static func url(_ base: String, database: String) -> String {
+        if base.hasPrefix("postgres://") || base.hasPrefix("postgresql://") {
+            var components = URLComponents(string: base)!
+            components.path = "/" + database
+            return components.string!
+        }
+        return base + " dbname=\(database)"
+    }
+
+    /// A new, empty database for tests that need one of their own (migrations).
+    public static func createDatabase(prefix: String = "insikt_test") throws -> String {
+        let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
+        let connection = try PostgresConnection(url: databaseURL)
+        try connection.execute("CREATE DATABASE \(name)")
+        return url(databaseURL, database: name)
+    }
+
+    /// The application most tests share, started once on a free port with the real migrations.
+    public static let application: Application = {
+        var configuration = AppConfiguration(databaseURL: databaseURL)
+        configuration.server.port = 0
+        configuration.server.accessLog = .off
+        configuration.migrationsDirectory = packageRoot + "/migrations"
+        let application = Application(configuration)
+        try! application.start()
+        return application
+    }()
+
+    public static var port: UInt16 { application.port }
+}

@@ -1,0 +1,2 @@
+DROP TABLE citizens;
+DROP TABLE imports;

@@ -1,0 +1,98 @@
+# Shared set-up for scripts/run, scripts/test and scripts/bench: system packages, the build,
+# and the embedded PostgreSQL cluster used when DATABASE_URL is unset. Source it; don't run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PG_SYSTEM_USER="insikt"
+
+log() { printf '[insikt] %s\n' "$*" >&2; }
+
+# Debian packages the build and the embedded database need; installs only what is missing.
+ensure_packages() {
+    local wanted=(libpq-dev zlib1g-dev pkg-config postgresql "$@")
+    local missing=()
+    for package in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+pg_bin_dir() {
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$dir" ] || { log "no PostgreSQL server binaries under /usr/lib/postgresql"; return 1; }
+    echo "$dir"
+}
+
+# PostgreSQL refuses to run as root: the cluster belongs to a dedicated system user.
+ensure_pg_user() {
+    id -u "$PG_SYSTEM_USER" >/dev/null 2>&1 && return 0
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_SYSTEM_USER"
+}
+
+as_pg_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u "$PG_SYSTEM_USER" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# The cluster lives under the project (.local/, ignored by git) when the database user can
+# reach it there, else under /tmp.
+pg_home() {
+    local home="$ROOT/.local/postgres"
+    if [ "$(id -u)" -eq 0 ] && ! runuser -u "$PG_SYSTEM_USER" -- test -x "$ROOT" 2>/dev/null; then
+        home="/tmp/insikt-postgres-$(echo "$ROOT" | md5sum | cut -c1-8)"
+    fi
+    echo "$home"
+}
+
+# Starts (creating on first use) the private cluster; sets DATABASE_URL and PG_STARTED_HERE.
+# $1: extra server settings (scripts/test trades durability for speed).
+start_embedded_postgres() {
+    local extra="${1:-}"
+    local bin home
+    bin=$(pg_bin_dir)
+    [ "$(id -u)" -eq 0 ] && ensure_pg_user
+    home=$(pg_home)
+    export PGDATA="$home/data" PG_SOCKET_DIR="$home/run" PG_BIN="$bin"
+    mkdir -p "$home/run"
+    [ "$(id -u)" -eq 0 ] && chown -R "$PG_SYSTEM_USER" "$home"
+    if [ ! -f "$PGDATA/PG_VERSION" ]; then
+        log "creating the embedded PostgreSQL cluster in $PGDATA"
+        as_pg_user "$bin/initdb" -D "$PGDATA" -U insikt --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$home/initdb.log" 2>&1 \
+            || { cat "$home/initdb.log" >&2; return 1; }
+    fi
+    PG_STARTED_HERE=0
+    if ! as_pg_user "$bin/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+        as_pg_user "$bin/pg_ctl" -D "$PGDATA" -l "$home/server.log" -w -t 60 \
+            -o "-c listen_addresses='' -c unix_socket_directories='$PG_SOCKET_DIR' -c max_connections=200 $extra" start >/dev/null \
+            || { tail -n 30 "$home/server.log" >&2; return 1; }
+        PG_STARTED_HERE=1
+    fi
+    if ! as_pg_user "$bin/psql" -h "$PG_SOCKET_DIR" -U insikt -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'insikt'" | grep -q 1; then
+        as_pg_user "$bin/createdb" -h "$PG_SOCKET_DIR" -U insikt insikt
+    fi
+    export DATABASE_URL="host=$PG_SOCKET_DIR user=insikt dbname=insikt"
+    export INSIKT_PG_USER="$PG_SYSTEM_USER"
+    log "embedded PostgreSQL ready at $PG_SOCKET_DIR"
+}
+
+stop_embedded_postgres() {
+    if [ "${PG_STARTED_HERE:-0}" = 1 ]; then
+        as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+        PG_STARTED_HERE=0
+        log "embedded PostgreSQL stopped"
+    fi
+}
+
+build_release() {
+    log "building (release)"
+    (cd "$ROOT" && swift build -c release --product insikt 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' >&2)
+    test "${PIPESTATUS[0]}" -eq 0
+}

@@ -47,6 +47,11 @@ public final class PostgresPool: @unchecked Sendable {
             let value = try body(connection)
             release(connection)
             return value
+        } catch let error as PostgresError where error.isUnavailable {
+            // The server may report a crash or shutdown (57P0x) while libpq still calls the
+            // connection fine; it is not, so it is not lent again.
+            discard()
+            throw error
         } catch {
             release(connection)
             throw error

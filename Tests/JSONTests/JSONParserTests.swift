@@ -1,0 +1,62 @@
+import JSON
+import Testing
+
+@Suite struct JSONParserTests {
+    func parse(_ text: String) throws -> JSONValue { try JSONParser().parse(Array(text.utf8)) }
+
+    @Test func readsEveryKindOfValue() throws {
+        let value = try parse(#" {"a": [1, -2, 3.5, 1e3, true, false, null, "x\n\u00e5\ud83d\ude00"], "b": {}} "#)
+        #expect(value["a"] == .array([
+            .number(JSONNumber(text: "1", isIntegerLiteral: true)), .number(JSONNumber(text: "-2", isIntegerLiteral: true)),
+            .number(JSONNumber(text: "3.5", isIntegerLiteral: false)), .number(JSONNumber(text: "1e3", isIntegerLiteral: false)),
+            .bool(true), .bool(false), .null, .string("x\nå😀"),
+        ]))
+        #expect(value["b"] == .object([]))
+    }
+
+    @Test func integerLiteralsAreToldApart() throws {
+        #expect(try parse("9223372036854775807").int64Value == Int64.max)
+        #expect(try parse("9223372036854775808").int64Value == nil)
+        #expect(try parse("1.0").int64Value == nil)
+        #expect(try parse("1e2").int64Value == nil)
+        #expect(try parse("-0").int64Value == 0)
+    }
+
+    @Test func rejectsWhatRFC8259Rejects() {
+        for bad in ["", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "\"\u{01}\"", "'a'", "[1] 2", "nul", "tru",
+                    "{\"a\" 1}", "\"\\x\"", "\"\\u12\"", "NaN", "Infinity", "[", "\"unterminated"] {
+            #expect(throws: JSONParser.Error.self, "\(bad.debugDescription)") { _ = try parse(bad) }
+        }
+    }
+
+    @Test func rejectsDuplicateKeys() {
+        #expect(throws: JSONParser.Error.self) { _ = try parse(#"{"a": 1, "a": 2}"#) }
+        #expect(throws: JSONParser.Error.self) { _ = try parse(#"{"x": {"b": 1, "\u0062": 2}}"#) }
+    }
+
+    @Test func rejectsLoneSurrogates() {
+        for bad in [#""\ud800""#, #""\udc00""#, #""\ud800x""#, #""\ud800\u0041""#] {
+            #expect(throws: JSONParser.Error.self, "\(bad)") { _ = try parse(bad) }
+        }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22]] {
+            #expect(throws: JSONParser.Error.self) { _ = try JSONParser().parse(bytes) }
+        }
+    }
+
+    @Test func boundsTheDepth() throws {
+        #expect(throws: JSONParser.Error.self) { _ = try parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) }
+        _ = try parse(String(repeating: "[", count: 60) + String(repeating: "]", count: 60))
+    }
+
+    @Test func escapedNULIsReadAsU0000() throws {
+        #expect(try parse(#""a\u0000b""#).stringValue == "a\u{0}b")
+    }
+
+    @Test func writerRoundTrips() throws {
+        let original = try parse(#"{"s":"q\"b\\c\n\t\u0001å😀","n":[1,-2.5,1e3],"o":{"t":true,"f":false,"z":null}}"#)
+        #expect(try JSONParser().parse(original.serialized) == original)
+    }
+}

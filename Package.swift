@@ -19,7 +19,8 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "HTTP", dependencies: ["CLinux", "CZlib", "JSON"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "Citizens", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Citizens"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -29,6 +30,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "CitizensTests", dependencies: ["Citizens", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

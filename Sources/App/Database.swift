@@ -70,6 +70,11 @@ public final class Database: @unchecked Sendable {
         }
     }
 
+    /// A handler whose database failures become 503s.
+    public func guarded(_ handler: @escaping Handler) -> Handler {
+        return { [self] request in try run { _ in try handler(request) } }
+    }
+
     /// Pool gauges for /metrics.
     public func metricsText() -> String {
         let s = pool.statistics

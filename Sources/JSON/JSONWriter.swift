@@ -41,9 +41,14 @@ public struct JSONWriter {
     }
 
     public mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
         var s = value
-        s.withUTF8 { utf8 in
+        s.withUTF8 { string(utf8: $0) }
+    }
+
+    /// A string given as valid UTF-8 bytes.
+    public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        do {
             var runStart = 0
             for i in 0..<utf8.count {
                 let b = utf8[i]

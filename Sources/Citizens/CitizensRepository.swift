@@ -1,0 +1,214 @@
+import Postgres
+
+/// All SQL of the citizens domain. Every read is one range scan of the citizens primary key
+/// (import_id, citizen_id), so plans do not depend on statistics of freshly written rows.
+public struct CitizensRepository: Sendable {
+    public enum Failure: Error, Equatable {
+        case importNotFound
+        case citizenNotFound
+        case unknownRelatives([Int64])
+    }
+
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    static let selectColumns = "citizen_id, town, street, building, apartment, name, birth_date, gender, relatives"
+
+    /// Stores an import in one transaction (COPY) and returns its id.
+    public func createImport(_ citizens: [Citizen]) throws -> Int64 {
+        try pool.transaction { connection in
+            let importId = try connection.query("INSERT INTO imports DEFAULT VALUES RETURNING import_id").int(0, 0)!
+            if citizens.isEmpty { return importId }
+            let prefix = Array("\(importId)\t".utf8)
+            try connection.copyIn("COPY citizens (import_id, \(CitizensRepository.selectColumns)) FROM STDIN") { writer in
+                for citizen in citizens {
+                    try writer.append { line in
+                        line.append(contentsOf: prefix)
+                        CopyText.int(citizen.citizenId, to: &line); line.append(0x09)
+                        CopyText.string(citizen.town, to: &line); line.append(0x09)
+                        CopyText.string(citizen.street, to: &line); line.append(0x09)
+                        CopyText.string(citizen.building, to: &line); line.append(0x09)
+                        CopyText.int(citizen.apartment, to: &line); line.append(0x09)
+                        CopyText.string(citizen.name, to: &line); line.append(0x09)
+                        line.append(contentsOf: citizen.birthDate.iso.utf8); line.append(0x09)
+                        line.append(contentsOf: citizen.gender.utf8); line.append(0x09)
+                        CopyText.intArray(citizen.relatives, to: &line)
+                        line.append(0x0A)
+                    }
+                }
+            }
+            return importId
+        }
+    }
+
+    /// The citizens of an import ordered by id, handed row by row to `row` straight from the
+    /// result (no intermediate objects).
+    public func withCitizens<T>(importId: Int64, _ body: (CitizenRows) throws -> T) throws -> T {
+        try pool.retrying {
+            try pool.withConnection { connection in
+                let result = try connection.query("""
+                    SELECT \(CitizensRepository.selectColumns) FROM citizens WHERE import_id = $1 ORDER BY citizen_id
+                    """, [importId])
+                if result.rowCount == 0, try !importExists(importId, connection) { throw Failure.importNotFound }
+                return try body(CitizenRows(result: result))
+            }
+        }
+    }
+
+    /// (citizen_id, birth month, relatives) of every citizen of an import.
+    public func birthdayInputs(importId: Int64) throws -> [(id: Int64, month: Int, relatives: [Int64])] {
+        try withCitizensQuery("""
+            SELECT citizen_id, extract(month FROM birth_date)::int, relatives FROM citizens WHERE import_id = $1
+            """, importId) { result in
+            (0..<result.rowCount).map { row in
+                (result.int(row, 0)!, Int(result.int(row, 1)!), CopyText.parseIntArray(result, row, 2))
+            }
+        }
+    }
+
+    /// (town, birth date) of every citizen, ordered by town in code-point order.
+    public func townBirthDates(importId: Int64) throws -> [(town: String, birthDate: CivilDate)] {
+        try withCitizensQuery("""
+            SELECT town, birth_date FROM citizens WHERE import_id = $1 ORDER BY town COLLATE "C"
+            """, importId) { result in
+            (0..<result.rowCount).map { row in (result.string(row, 0)!, CivilDate(iso: result.string(row, 1)!)!) }
+        }
+    }
+
+    /// Applies a patch in one transaction, keeping relatives symmetric. The import's row is locked
+    /// first, so concurrent patches of one import run one after another.
+    public func patch(importId: Int64, citizenId: Int64, _ patch: CitizenPatch) throws -> Citizen {
+        try pool.transaction { connection in
+            let locked = try connection.query("SELECT 1 FROM imports WHERE import_id = $1 FOR UPDATE", [importId])
+            guard locked.rowCount == 1 else { throw Failure.importNotFound }
+            let current = try connection.query(
+                "SELECT relatives FROM citizens WHERE import_id = $1 AND citizen_id = $2", [importId, citizenId])
+            guard current.rowCount == 1 else { throw Failure.citizenNotFound }
+
+            if let wanted = patch.relatives {
+                let others = wanted.filter { $0 != citizenId }
+                if !others.isEmpty {
+                    let found = try connection.query(
+                        "SELECT citizen_id FROM citizens WHERE import_id = $1 AND citizen_id = ANY($2::bigint[])",
+                        [importId, PostgresArray(others)])
+                    if found.rowCount != others.count {
+                        let existing = Set((0..<found.rowCount).map { found.int($0, 0)! })
+                        throw Failure.unknownRelatives(others.filter { !existing.contains($0) })
+                    }
+                }
+                let old = Set(CopyText.parseIntArray(current, 0, 0))
+                let new = Set(wanted)
+                let removed = old.subtracting(new).subtracting([citizenId]).sorted()
+                let added = new.subtracting(old).subtracting([citizenId]).sorted()
+                if !removed.isEmpty {
+                    try connection.query("""
+                        UPDATE citizens SET relatives = array_remove(relatives, $2)
+                        WHERE import_id = $1 AND citizen_id = ANY($3::bigint[])
+                        """, [importId, citizenId, PostgresArray(removed)])
+                }
+                if !added.isEmpty {
+                    try connection.query("""
+                        UPDATE citizens SET relatives = ARRAY(SELECT DISTINCT r FROM unnest(relatives || $2::bigint) AS r ORDER BY r)
+                        WHERE import_id = $1 AND citizen_id = ANY($3::bigint[])
+                        """, [importId, citizenId, PostgresArray(added)])
+                }
+            }
+            let updated = try connection.query("""
+                UPDATE citizens SET
+                    town = coalesce($3, town), street = coalesce($4, street), building = coalesce($5, building),
+                    apartment = coalesce($6, apartment), name = coalesce($7, name),
+                    birth_date = coalesce($8::date, birth_date), gender = coalesce($9, gender),
+                    relatives = coalesce($10::bigint[], relatives)
+                WHERE import_id = $1 AND citizen_id = $2
+                RETURNING \(CitizensRepository.selectColumns)
+                """, [importId, citizenId, patch.town, patch.street, patch.building, patch.apartment, patch.name,
+                      patch.birthDate?.iso, patch.gender, patch.relatives.map { PostgresArray($0) }])
+            return CitizenRows(result: updated).citizen(0)
+        }
+    }
+
+    private func withCitizensQuery<T>(_ sql: String, _ importId: Int64, _ body: (PostgresResult) throws -> T) throws -> T {
+        try pool.retrying {
+            try pool.withConnection { connection in
+                let result = try connection.query(sql, [importId])
+                if result.rowCount == 0, try !importExists(importId, connection) { throw Failure.importNotFound }
+                return try body(result)
+            }
+        }
+    }
+
+    private func importExists(_ importId: Int64, _ connection: PostgresConnection) throws -> Bool {
+        try connection.query("SELECT 1 FROM imports WHERE import_id = $1", [importId]).rowCount == 1
+    }
+}
+
+/// Rows of `selectColumns`, read without building Citizen values when the caller does not need them.
+public struct CitizenRows {
+    let result: PostgresResult
+
+    public var count: Int { result.rowCount }
+
+    public func citizen(_ row: Int) -> Citizen {
+        Citizen(citizenId: result.int(row, 0)!, town: result.string(row, 1)!, street: result.string(row, 2)!,
+                building: result.string(row, 3)!, apartment: result.int(row, 4)!, name: result.string(row, 5)!,
+                birthDate: CivilDate(iso: result.string(row, 6)!)!, gender: result.string(row, 7)!,
+                relatives: CopyText.parseIntArray(result, row, 8))
+    }
+
+    /// Raw UTF-8 of a text column, for writing JSON without a String in between.
+    public func withBytes<T>(_ row: Int, _ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try result.withBytes(row, column, body)
+    }
+}
+
+/// PostgreSQL's COPY text format and array literals.
+enum CopyText {
+    static func int(_ value: Int64, to out: inout [UInt8]) {
+        out.append(contentsOf: String(value).utf8)
+    }
+
+    /// Escapes backslash, tab, newline and carriage return.
+    static func string(_ value: String, to out: inout [UInt8]) {
+        for b in value.utf8 {
+            switch b {
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            default: out.append(b)
+            }
+        }
+    }
+
+    static func intArray(_ values: [Int64], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, v) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            int(v, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `{1,2,3}` as PostgreSQL prints a bigint[].
+    static func parseIntArray(_ result: PostgresResult, _ row: Int, _ column: Int) -> [Int64] {
+        result.withBytes(row, column) { bytes in
+            var values: [Int64] = []
+            var current: Int64 = 0
+            var inNumber = false
+            for b in bytes {
+                if b >= 0x30 && b <= 0x39 {
+                    current = current * 10 + Int64(b - 0x30)
+                    inNumber = true
+                } else if inNumber {
+                    values.append(current)
+                    current = 0
+                    inNumber = false
+                }
+            }
+            return values
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import HTTP
+import JSON
+
+/// `PATCH /imports/{import_id}/citizens/{citizen_id}`: body first (400), then existence (404),
+/// then relatives (400).
+public struct PatchCitizenHandler: Sendable {
+    let repository: CitizensRepository
+
+    public init(repository: CitizensRepository) {
+        self.repository = repository
+    }
+
+    public func handle(_ request: Request) throws -> Response {
+        let importId = request.parameters.int("import_id")
+        let citizenId = request.parameters.int("citizen_id")
+        let body = try CitizenRequests.jsonBody(request)
+        var validator = CitizenValidator()
+        let patch = try validator.validatePatch(body)
+        let citizen = try CitizenRequests.run(importId: importId, citizenId: citizenId) {
+            try repository.patch(importId: importId, citizenId: citizenId, patch)
+        }
+        var w = JSONWriter(capacity: 512)
+        w.raw("{\"data\":")
+        CitizenJSON.write(citizen, to: &w)
+        w.raw("}")
+        return .json(200, w.bytes)
+    }
+}

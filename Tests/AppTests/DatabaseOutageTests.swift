@@ -1,0 +1,42 @@
+import App
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct DatabaseOutageTests {
+    @Test func theServerAnswers503WhileTheDatabaseIsDownAndRecoversAlone() throws {
+        let cluster = try PrivateCluster()
+        var configuration = AppConfiguration(databaseURL: cluster.url)
+        configuration.server.port = 0
+        configuration.server.accessLog = .off
+        configuration.migrationsDirectory = TestEnvironment.packageRoot + "/migrations"
+        let application = Application(configuration)
+        try application.start()
+        defer { application.stop() }
+        let port = application.port
+        let body = CitizensAPITests.workedImport
+
+        #expect(try httpRequest(port: port, "GET", "/readyz").status == 200)
+        #expect(try httpRequest(port: port, "POST", "/imports", json: body).status == 201)
+
+        try cluster.crash()
+        for _ in 0..<5 {
+            let data = try httpRequest(port: port, "POST", "/imports", json: body)
+            #expect(data.status == 503)
+            #expect(data.header("Retry-After") != nil)
+            #expect(data.header("Content-Type") == "application/problem+json; charset=utf-8")
+            #expect(try httpRequest(port: port, "GET", "/imports/1/citizens").status == 503)
+        }
+        #expect(try httpRequest(port: port, "GET", "/readyz").status == 503)
+        #expect(try httpRequest(port: port, "GET", "/healthz").status == 200)
+
+        try cluster.start()
+        var recovered = false
+        for _ in 0..<50 where !recovered {
+            recovered = try httpRequest(port: port, "POST", "/imports", json: body).status == 201
+            if !recovered { usleep(100_000) }
+        }
+        #expect(recovered)
+        #expect(try httpRequest(port: port, "GET", "/readyz").status == 200)
+    }
+}

@@ -11,8 +11,10 @@ public struct AgePercentilesHandler: Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let importId = request.parameters.int("import_id")
-        let rows = try CitizenRequests.run(importId: importId) { try repository.townBirthDates(importId: importId) }
-        let towns = CitizenStatistics.agePercentiles(rows, today: .todayUTC())
+        let groups = try CitizenRequests.run(importId: importId) {
+            try repository.agesByTown(importId: importId, today: .todayUTC())
+        }
+        let towns = CitizenStatistics.agePercentiles(groups)
         var w = JSONWriter(capacity: 64 + towns.count * 96)
         w.raw("{\"data\":[")
         for (i, town) in towns.enumerated() {

@@ -28,24 +28,12 @@ public enum CitizenStatistics {
         return low * 100 + (high - low) * fraction
     }
 
-    /// Per town (already in code-point order, equal towns adjacent), p50, p75 and p99 of the ages
-    /// in hundredths.
-    public static func agePercentiles(_ rows: [(town: String, birthDate: CivilDate)], today: CivilDate)
-        -> [(town: String, p50: Int, p75: Int, p99: Int)] {
-        var result: [(String, Int, Int, Int)] = []
-        var index = 0
-        while index < rows.count {
-            let town = rows[index].town
-            var ages: [Int] = []
-            // Compared as UTF-8 bytes: Swift's == would merge canonically equivalent spellings.
-            while index < rows.count && rows[index].town.utf8.elementsEqual(town.utf8) {
-                ages.append(rows[index].birthDate.age(on: today))
-                index += 1
-            }
-            ages.sort()
-            result.append((town, percentileHundredths(ages, percent: 50), percentileHundredths(ages, percent: 75),
-                           percentileHundredths(ages, percent: 99)))
+    /// p50, p75 and p99 of each town's ages, in hundredths.
+    public static func agePercentiles(_ towns: [(town: String, ages: [Int])]) -> [(town: String, p50: Int, p75: Int, p99: Int)] {
+        towns.map { town in
+            let ages = town.ages.sorted()
+            return (town.town, percentileHundredths(ages, percent: 50), percentileHundredths(ages, percent: 75),
+                    percentileHundredths(ages, percent: 99))
         }
-        return result
     }
 }

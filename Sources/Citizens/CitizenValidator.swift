@@ -21,34 +21,39 @@ public struct CitizenValidator {
         HTTPError.badRequest(detail, errors: errors)
     }
 
-    // MARK: whole imports
+    // MARK: whole imports, one citizen at a time
 
-    /// The citizens of a `POST /imports` body, or a 400 naming every offending field.
-    public mutating func validateImport(_ body: JSONValue) throws -> [Citizen] {
-        guard case let .object(members) = body else {
-            fail("", "the body must be a JSON object with the key citizens")
-            throw failure("The body must be {\"citizens\": [...]}.")
-        }
-        var list: [JSONValue]?
-        for member in members {
+    /// Ids and relatives of the citizens seen so far, for the checks that need all of them.
+    private var ids: [Int64] = []
+    private var relativesById: [[Int64]] = []
+
+    /// True while no error has been found: valid citizens may be stored as they come.
+    public var isClean: Bool { errors.isEmpty }
+
+    /// Checks the citizen at `/citizens/index` on its own and remembers what the relation checks need.
+    public mutating func citizen(_ value: JSONValue, index: Int) -> Citizen? {
+        guard !full else { return nil }
+        guard let citizen = validateCitizen(value, at: "/citizens/\(index)") else { return nil }
+        ids.append(citizen.citizenId)
+        relativesById.append(citizen.relatives)
+        return citizen
+    }
+
+    /// The checks on the whole body once every citizen has been seen: the top level's other keys,
+    /// unique ids, existing and symmetric relatives. Throws the 400 with every error found.
+    public mutating func finishImport(_ body: JSONParser.StreamedObject) throws {
+        for member in body.members {
             if member.key == "citizens" {
-                if case let .array(items) = member.value { list = items } else { fail("/citizens", "must be an array") }
+                fail("/citizens", "must be an array")
             } else {
                 fail("/" + JSONValue.pointerToken(member.key), "unknown field")
             }
         }
-        if members.first(where: { $0.key == "citizens" }) == nil { fail("/citizens", "is required") }
-        guard let list, errors.isEmpty else { throw failure("The import is not valid.") }
-
-        var citizens: [Citizen?] = []
-        citizens.reserveCapacity(list.count)
-        for (index, item) in list.enumerated() {
-            citizens.append(validateCitizen(item, at: "/citizens/\(index)"))
-            if full { break }
+        if !body.sawArray && !body.members.contains(where: { $0.key == "citizens" }) { fail("/citizens", "is required") }
+        if errors.isEmpty { checkRelations() }
+        guard errors.isEmpty else {
+            throw failure("The import is not valid: \(errors.count == 1 ? "1 problem" : "\(errors.count) problems").")
         }
-        if errors.isEmpty { checkRelations(citizens.map { $0! }) }
-        guard errors.isEmpty else { throw failure("The import is not valid: \(errors.count == 1 ? "1 problem" : "\(errors.count) problems").") }
-        return citizens.map { $0! }
     }
 
     private mutating func validateCitizen(_ value: JSONValue, at pointer: String) -> Citizen? {
@@ -56,54 +61,52 @@ public struct CitizenValidator {
             fail(pointer, "must be an object")
             return nil
         }
-        var fields: [String: JSONValue] = [:]
+        var fields = [JSONValue?](repeating: nil, count: Citizen.fieldNames.count)
         for member in members {
-            if Citizen.fieldNames.contains(member.key) {
-                fields[member.key] = member.value
+            if let slot = Citizen.fieldNames.firstIndex(of: member.key) {
+                fields[slot] = member.value
             } else {
                 fail(pointer + "/" + JSONValue.pointerToken(member.key), "unknown field")
             }
         }
-        for name in Citizen.fieldNames where fields[name] == nil {
+        for (slot, name) in Citizen.fieldNames.enumerated() where fields[slot] == nil {
             fail(pointer + "/" + name, "is required")
         }
         let errorsBefore = errors.count
-        let id = fields["citizen_id"].flatMap { identifier($0, at: pointer + "/citizen_id") }
-        let town = fields["town"].flatMap { place($0, at: pointer + "/town") }
-        let street = fields["street"].flatMap { place($0, at: pointer + "/street") }
-        let building = fields["building"].flatMap { place($0, at: pointer + "/building") }
-        let apartment = fields["apartment"].flatMap { identifier($0, at: pointer + "/apartment") }
-        let name = fields["name"].flatMap { personName($0, at: pointer + "/name") }
-        let birthDate = fields["birth_date"].flatMap { date($0, at: pointer + "/birth_date") }
-        let gender = fields["gender"].flatMap { genderValue($0, at: pointer + "/gender") }
-        let relatives = fields["relatives"].flatMap { relativeIds($0, at: pointer + "/relatives") }
+        let id = fields[0].flatMap { identifier($0, at: pointer + "/citizen_id") }
+        let town = fields[1].flatMap { place($0, at: pointer + "/town") }
+        let street = fields[2].flatMap { place($0, at: pointer + "/street") }
+        let building = fields[3].flatMap { place($0, at: pointer + "/building") }
+        let apartment = fields[4].flatMap { identifier($0, at: pointer + "/apartment") }
+        let name = fields[5].flatMap { personName($0, at: pointer + "/name") }
+        let birthDate = fields[6].flatMap { date($0, at: pointer + "/birth_date") }
+        let gender = fields[7].flatMap { genderValue($0, at: pointer + "/gender") }
+        let relatives = fields[8].flatMap { relativeIds($0, at: pointer + "/relatives") }
         guard errors.count == errorsBefore, let id, let town, let street, let building, let apartment, let name,
               let birthDate, let gender, let relatives else { return nil }
         return Citizen(citizenId: id, town: town, street: street, building: building, apartment: apartment,
                        name: name, birthDate: birthDate, gender: gender, relatives: relatives)
     }
 
-    /// Unique ids; every relative exists in the import and lists the citizen back.
-    private mutating func checkRelations(_ citizens: [Citizen]) {
+    private mutating func checkRelations() {
         var indexById: [Int64: Int] = [:]
-        indexById.reserveCapacity(citizens.count)
-        for (index, citizen) in citizens.enumerated() {
-            if indexById[citizen.citizenId] != nil {
-                fail("/citizens/\(index)/citizen_id", "citizen_id \(citizen.citizenId) appears more than once in the import")
+        indexById.reserveCapacity(ids.count)
+        for (index, id) in ids.enumerated() {
+            if indexById[id] != nil {
+                fail("/citizens/\(index)/citizen_id", "citizen_id \(id) appears more than once in the import")
             } else {
-                indexById[citizen.citizenId] = index
+                indexById[id] = index
             }
         }
         guard errors.isEmpty else { return }
-        for (index, citizen) in citizens.enumerated() {
-            for relative in citizen.relatives {
+        for (index, id) in ids.enumerated() {
+            for relative in relativesById[index] {
                 guard let other = indexById[relative] else {
                     fail("/citizens/\(index)/relatives", "citizen \(relative) is not in this import")
                     continue
                 }
-                if citizens[other].relatives.binarySearch(citizen.citizenId) == nil {
-                    fail("/citizens/\(index)/relatives",
-                         "citizen \(relative) is listed as a relative but does not list \(citizen.citizenId) back")
+                if relativesById[other].binarySearch(id) == nil {
+                    fail("/citizens/\(index)/relatives", "citizen \(relative) is listed as a relative but does not list \(id) back")
                 }
             }
             if full { return }

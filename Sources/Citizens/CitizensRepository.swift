@@ -17,14 +17,14 @@ public struct CitizensRepository: Sendable {
 
     static let selectColumns = "citizen_id, town, street, building, apartment, name, birth_date, gender, relatives"
 
-    /// Stores an import in one transaction (COPY) and returns its id.
-    public func createImport(_ citizens: [Citizen]) throws -> Int64 {
+    /// Stores an import in one transaction and returns its id. `produce` hands citizens to the
+    /// writer it is given as it finds them (they stream into COPY); if it throws, nothing is stored.
+    public func createImport(_ produce: (_ store: (Citizen) throws -> Void) throws -> Void) throws -> Int64 {
         try pool.transaction { connection in
             let importId = try connection.query("INSERT INTO imports DEFAULT VALUES RETURNING import_id").int(0, 0)!
-            if citizens.isEmpty { return importId }
             let prefix = Array("\(importId)\t".utf8)
             try connection.copyIn("COPY citizens (import_id, \(CitizensRepository.selectColumns)) FROM STDIN") { writer in
-                for citizen in citizens {
+                try produce { citizen in
                     try writer.append { line in
                         line.append(contentsOf: prefix)
                         CopyText.int(citizen.citizenId, to: &line); line.append(0x09)
@@ -69,12 +69,31 @@ public struct CitizensRepository: Sendable {
         }
     }
 
-    /// (town, birth date) of every citizen, ordered by town in code-point order.
-    public func townBirthDates(importId: Int64) throws -> [(town: String, birthDate: CivilDate)] {
-        try withCitizensQuery("""
-            SELECT town, birth_date FROM citizens WHERE import_id = $1 ORDER BY town COLLATE "C"
-            """, importId) { result in
-            (0..<result.rowCount).map { row in (result.string(row, 0)!, CivilDate(iso: result.string(row, 1)!)!) }
+    /// The ages on `today` of every citizen, grouped by town (compared as bytes, so as code points
+    /// without normalisation) and ordered by town. Grouped here rather than in SQL: sorting the
+    /// rows by town inside PostgreSQL cost more than the whole computation does in Swift.
+    public func agesByTown(importId: Int64, today: CivilDate) throws -> [(town: String, ages: [Int])] {
+        try withCitizensQuery("SELECT town, birth_date FROM citizens WHERE import_id = $1", importId) { result in
+            let todayNumber = today.year * 10000 + today.month * 100 + today.day
+            var index: [[UInt8]: Int] = [:]
+            var groups: [(town: [UInt8], ages: [Int])] = []
+            for row in 0..<result.rowCount {
+                let age = result.withBytes(row, 1) { iso -> Int in
+                    // YYYY-MM-DD; full years are (today - birth) / 10000 on YYYYMMDD numbers.
+                    var number = 0
+                    for b in iso where b != UInt8(ascii: "-") { number = number * 10 + Int(b &- 0x30) }
+                    return (todayNumber - number) / 10000
+                }
+                let town = result.withBytes(row, 0) { Array($0) }
+                if let slot = index[town] {
+                    groups[slot].ages.append(age)
+                } else {
+                    index[town] = groups.count
+                    groups.append((town, [age]))
+                }
+            }
+            groups.sort { $0.town.lexicographicallyPrecedes($1.town) }
+            return groups.map { (String(decoding: $0.town, as: UTF8.self), $0.ages) }
         }
     }
 
@@ -172,6 +191,13 @@ enum CopyText {
 
     /// Escapes backslash, tab, newline and carriage return.
     static func string(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        let plain = value.withUTF8 { utf8 -> Bool in
+            for b in utf8 where b == 0x5C || b == 0x09 || b == 0x0A || b == 0x0D { return false }
+            out.append(contentsOf: utf8)
+            return true
+        }
+        if plain { return }
         for b in value.utf8 {
             switch b {
             case 0x5C: out.append(0x5C); out.append(0x5C)

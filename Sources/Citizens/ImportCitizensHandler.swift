@@ -10,10 +10,21 @@ public struct ImportCitizensHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let body = try CitizenRequests.jsonBody(request)
-        var validator = CitizenValidator()
-        let citizens = try validator.validateImport(body)
-        let importId = try repository.createImport(citizens)
+        let bytes = try request.body.readAll()
+        // Citizens stream from the parser through validation into COPY: a large import never
+        // exists as a whole tree of values, and any error rolls the transaction back.
+        let importId = try repository.createImport { store in
+            var validator = CitizenValidator()
+            let body: JSONParser.StreamedObject
+            do {
+                body = try JSONParser(maxDepth: 32).parseObject(bytes, streaming: "citizens") { index, value in
+                    if let citizen = validator.citizen(value, index: index), validator.isClean { try store(citizen) }
+                }
+            } catch let error as JSONParser.Error {
+                throw HTTPError.badRequest("The body is not valid JSON: \(error.message) at byte \(error.offset).")
+            }
+            try validator.finishImport(body)
+        }
         var w = JSONWriter(capacity: 48)
         w.raw("{\"data\":{\"import_id\":"); w.int(importId); w.raw("}}")
         var response = Response.json(201, w.bytes)

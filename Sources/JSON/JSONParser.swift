@@ -13,6 +13,31 @@ public struct JSONParser {
         self.maxDepth = maxDepth
     }
 
+    /// What `parseObject(_:streaming:element:)` found besides the streamed array.
+    public struct StreamedObject {
+        /// The other members of the top-level object, in order.
+        public var members: [JSONMember]
+        /// Whether the streamed key was present with an array value.
+        public var sawArray: Bool
+    }
+
+    /// Reads a top-level object whose member `key`, when an array, is not kept: each element is
+    /// handed to `element` as soon as it is read, so a huge array needs memory for one element.
+    public func parseObject(_ bytes: [UInt8], streaming key: String,
+                            element: (Int, JSONValue) throws -> Void) throws -> StreamedObject {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var reader = Reader(bytes: buffer, maxDepth: maxDepth)
+            reader.skipWhitespace()
+            guard reader.index < buffer.count, buffer[reader.index] == UInt8(ascii: "{") else {
+                throw reader.error("the top level must be an object")
+            }
+            let result = try reader.readObjectStreaming(key: key, element: element)
+            reader.skipWhitespace()
+            if reader.index != buffer.count { throw reader.error("unexpected data after the JSON value") }
+            return result
+        }
+    }
+
     public func parse(_ bytes: [UInt8]) throws -> JSONValue {
         try bytes.withUnsafeBufferPointer { buffer in
             var reader = Reader(bytes: buffer, maxDepth: maxDepth)
@@ -72,11 +97,67 @@ private struct Reader {
         index += count
     }
 
+    mutating func readObjectStreaming(key streamed: String, element: (Int, JSONValue) throws -> Void) throws
+        -> JSONParser.StreamedObject {
+        index += 1
+        var result = JSONParser.StreamedObject(members: [], sawArray: false)
+        var keys: [String] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return result
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = index
+            let key = try readString()
+            if keys.contains(where: { sameBytes($0, key) }) { throw JSONParser.Error(offset: keyOffset, message: "duplicate key \"\(key)\"") }
+            keys.append(key)
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            index += 1
+            skipWhitespace()
+            if key == streamed, index < bytes.count, bytes[index] == UInt8(ascii: "[") {
+                try readArrayStreaming(element)
+                result.sawArray = true
+            } else {
+                result.members.append(JSONMember(key: key, value: try readValue(depth: 1)))
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of JSON") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return result }
+            throw error("expected ',' or '}'")
+        }
+    }
+
+    mutating func readArrayStreaming(_ element: (Int, JSONValue) throws -> Void) throws {
+        index += 1
+        var count = 0
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try element(count, try readValue(depth: 2))
+            count += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of JSON") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return }
+            throw error("expected ',' or ']'")
+        }
+    }
+
     mutating func readObject(depth: Int) throws -> JSONValue {
         if depth > maxDepth { throw error("nesting too deep") }
         index += 1
-        var members: [(key: String, value: JSONValue)] = []
-        var keys = Set<String>()
+        var members: [JSONMember] = []
+        // Objects here are small: a linear scan for duplicates beats hashing into a Set.
+        var keys: Set<[UInt8]>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -87,15 +168,21 @@ private struct Reader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = index
             let key = try readString()
-            if !keys.insert(key).inserted {
-                throw JSONParser.Error(offset: keyOffset, message: "duplicate key \"\(key)\"")
+            let duplicate: Bool
+            // Keys compare as code points (bytes): Swift's == would merge canonically equal ones.
+            if members.count < 16 {
+                duplicate = members.contains { sameBytes($0.key, key) }
+            } else {
+                if keys == nil { keys = Set(members.map { Array($0.key.utf8) }) }
+                duplicate = !keys!.insert(Array(key.utf8)).inserted
             }
+            if duplicate { throw JSONParser.Error(offset: keyOffset, message: "duplicate key \"\(key)\"") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
             let value = try readValue(depth: depth)
-            members.append((key, value))
+            members.append(JSONMember(key: key, value: value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of JSON") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -163,10 +250,10 @@ private struct Reader {
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                guard let s = String(validating: slice, as: UTF8.self) else {
+                guard UTF8Validation.isValid(slice) else {
                     throw JSONParser.Error(offset: start, message: "invalid UTF-8 in string")
                 }
-                return s
+                return String(decoding: slice, as: UTF8.self)
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error("control character in string") }
@@ -182,10 +269,12 @@ private struct Reader {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
-                guard let s = String(validating: scratch, as: UTF8.self) else {
-                    throw JSONParser.Error(offset: start, message: "invalid UTF-8 in string")
+                return try scratch.withUnsafeBufferPointer { buffer in
+                    guard UTF8Validation.isValid(buffer) else {
+                        throw JSONParser.Error(offset: start, message: "invalid UTF-8 in string")
+                    }
+                    return String(decoding: buffer, as: UTF8.self)
                 }
-                return s
             }
             if b < 0x20 { throw error("control character in string") }
             if b != UInt8(ascii: "\\") {
@@ -249,3 +338,13 @@ private struct Reader {
         UTF8.encode(scalar) { out.append($0) }
     }
 }
+
+/// Byte equality of two strings (code points, no Unicode normalisation).
+func sameBytes(_ a: String, _ b: String) -> Bool {
+    var a = a, b = b
+    return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) } }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -34,6 +34,28 @@ import Testing
         #expect(throws: JSONParser.Error.self) { _ = try parse(#"{"x": {"b": 1, "\u0062": 2}}"#) }
     }
 
+    @Test func keysCompareAsCodePoints() throws {
+        let value = try parse(#"{"caf\u00e9": 1, "cafe\u0301": 2}"#)
+        if case let .object(members) = value { #expect(members.count == 2) } else { Issue.record("not an object") }
+        let many = (0..<20).map { "\"k\($0)\": \($0)" }.joined(separator: ",")
+        #expect(throws: JSONParser.Error.self) { _ = try parse("{\(many), \"k3\": 1}") }
+    }
+
+    @Test func streamsTheElementsOfOneArray() throws {
+        var seen: [JSONValue] = []
+        let result = try JSONParser().parseObject(Array(#"{"a": 1, "items": [1, {"x": 2}], "b": [3]}"#.utf8), streaming: "items") {
+            #expect($0 == seen.count)
+            seen.append($1)
+        }
+        #expect(seen.count == 2)
+        #expect(result.sawArray)
+        #expect(result.members.map(\.key) == ["a", "b"])
+        #expect(throws: JSONParser.Error.self) { _ = try JSONParser().parseObject(Array("[1]".utf8), streaming: "items") { _, _ in } }
+        #expect(throws: JSONParser.Error.self) {
+            _ = try JSONParser().parseObject(Array(#"{"items": [], "items": []}"#.utf8), streaming: "items") { _, _ in }
+        }
+    }
+
     @Test func rejectsLoneSurrogates() {
         for bad in [#""\ud800""#, #""\udc00""#, #""\ud800x""#, #""\ud800\u0041""#] {
             #expect(throws: JSONParser.Error.self, "\(bad)") { _ = try parse(bad) }

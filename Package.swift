@@ -20,7 +20,8 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CLinux", "CZlib", "JSON"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Citizens", dependencies: ["HTTP", "JSON", "Postgres"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Citizens"]),
+        .target(name: "Airports", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Citizens", "Airports"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,3 +1,4 @@
+import Airports
 import Citizens
 import HTTP
 
@@ -16,5 +17,24 @@ public enum Routes {
         router.add(.GET, "/imports/{import_id:int}/citizens/birthdays", database.guarded(BirthdaysHandler(repository: citizens).handle))
         router.add(.GET, "/imports/{import_id:int}/towns/stat/percentile/age",
                    database.guarded(AgePercentilesHandler(repository: citizens).handle))
+
+        let airports = AirportsRepository(pool: database.pool)
+        let upload = database.guarded(UploadAirportsHandler(repository: airports).handle)
+        router.add(.POST, "/upload", upload)
+        router.add(.POST, "/airports/upload", upload)
+        let items = AirportHandlers(repository: airports)
+        router.add(.GET, "/airports", database.guarded(ListAirportsHandler(repository: airports).handle))
+        router.add(.POST, "/airports", database.guarded(items.create))
+        router.add(.GET, "/airports/{id:int}", database.guarded(items.get))
+        router.add(.PUT, "/airports/{id:int}", database.guarded(items.replace))
+        router.add(.PATCH, "/airports/{id:int}", database.guarded(items.change))
+        router.add(.DELETE, "/airports/{id:int}", database.guarded(items.delete))
+        let links = AirportLinkHandlers(repository: airports)
+        router.add(.GET, "/airports/create", database.guarded(links.stageCreate))
+        router.add(.GET, "/airports/{id:int}/update", database.guarded(links.stageUpdate))
+        router.add(.GET, "/airports/{id:int}/delete", database.guarded(links.deleteFlag))
+        router.add(.GET, "/airports/{id:int}/restore", database.guarded(links.restore))
+        router.add(.GET, "/confirmations/{token}", database.guarded(links.confirm))
+        router.add(.POST, "/confirmations/{token}", database.guarded(links.confirm))
     }
 }

@@ -60,8 +60,9 @@ public final class PostgresPool: @unchecked Sendable {
 
     /// Runs `body` in a transaction, retrying transient failures (connection lost, 40001, 40P01,
     /// 57P01) with exponential back-off up to `maxAttempts`.
-    public func transaction<T>(isolation: String? = nil, _ body: (PostgresConnection) throws -> T) throws -> T {
-        try retrying {
+    /// `retry: false` for work that cannot run twice (it consumed a request body).
+    public func transaction<T>(isolation: String? = nil, retry: Bool = true, _ body: (PostgresConnection) throws -> T) throws -> T {
+        try retrying(maxAttempts: retry ? configuration.maxAttempts : 1) {
             try withConnection { connection in
                 try connection.execute(isolation.map { "BEGIN ISOLATION LEVEL \($0)" } ?? "BEGIN")
                 do {
@@ -77,12 +78,13 @@ public final class PostgresPool: @unchecked Sendable {
     }
 
     /// Runs `body` again while it fails transiently, at most `maxAttempts` times in all.
-    public func retrying<T>(_ body: () throws -> T) throws -> T {
+    public func retrying<T>(maxAttempts: Int? = nil, _ body: () throws -> T) throws -> T {
         var attempt = 1
+        let maxAttempts = maxAttempts ?? configuration.maxAttempts
         while true {
             do {
                 return try body()
-            } catch let error as PostgresError where error.isTransient && attempt < configuration.maxAttempts {
+            } catch let error as PostgresError where error.isTransient && attempt < maxAttempts {
                 let delay = configuration.retryBaseDelay * Double(1 << (attempt - 1))
                 let jitter = Double.random(in: 0.8...1.2)
                 usleep(UInt32(delay * jitter * 1_000_000))

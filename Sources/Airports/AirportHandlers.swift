@@ -1,0 +1,68 @@
+import HTTP
+import JSON
+
+/// `GET`, `PUT`, `PATCH`, `DELETE /airports/{id}` and `POST /airports`.
+public struct AirportHandlers: Sendable {
+    let repository: AirportsRepository
+
+    public init(repository: AirportsRepository) {
+        self.repository = repository
+    }
+
+    public func get(_ request: Request) throws -> Response {
+        let id = request.parameters.int("id")
+        var response: Response?
+        try AirportRequests.run(id) {
+            try repository.get(id) { result in
+                if !result.isNull(0, 17) { throw AirportsRepository.Failure.gone }
+                response = AirportRequests.airport(200, result)
+            }
+        }
+        if let match = request.headers["If-None-Match"], let etag = response?.headers["ETag"],
+           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: " \t") == etag || $0.trimmingCharacters(in: " \t") == "*" }) {
+            var notModified = Response.empty(304)
+            notModified.headers.add("ETag", etag)
+            return notModified
+        }
+        return response!
+    }
+
+    public func create(_ request: Request) throws -> Response {
+        let fields = try AirportFields.fromJSON(try AirportRequests.jsonBody(request), allowID: false)
+        try fields.requireComplete()
+        let result = try AirportRequests.run { try repository.create(fields) }
+        var response = AirportRequests.airport(201, result)
+        response.headers.add("Location", "/airports/\(result.int(0, 0)!)")
+        return response
+    }
+
+    public func replace(_ request: Request) throws -> Response {
+        let id = request.parameters.int("id")
+        let body = try AirportRequests.jsonBody(request)
+        var fields = try AirportFields.fromJSON(body, allowID: true)
+        if let given = fields[.id], given != .integer(id) {
+            throw HTTPError.badRequest("The id in the body differs from the path.", errors: [ProblemField(pointer: "/id", detail: "must be \(id)")])
+        }
+        fields.set(.id, .integer(id))
+        try fields.requireComplete()
+        let (result, created) = try AirportRequests.run(id) { try repository.replace(id, fields, ifMatch: request.headers["If-Match"]) }
+        var response = AirportRequests.airport(created ? 201 : 200, result)
+        if created { response.headers.add("Location", "/airports/\(id)") }
+        return response
+    }
+
+    /// JSON merge patch (RFC 7396): given fields change, `null` clears a nullable one.
+    public func change(_ request: Request) throws -> Response {
+        let id = request.parameters.int("id")
+        let fields = try AirportFields.fromJSON(try AirportRequests.jsonBody(request), allowID: false)
+        try fields.requireNoNullRequired()
+        let result = try AirportRequests.run(id) { try repository.change(id, fields, ifMatch: request.headers["If-Match"]) }
+        return AirportRequests.airport(200, result)
+    }
+
+    public func delete(_ request: Request) throws -> Response {
+        let id = request.parameters.int("id")
+        try AirportRequests.run(id) { try repository.delete(id, ifMatch: request.headers["If-Match"]) }
+        return .empty(204)
+    }
+}

@@ -1,0 +1,51 @@
+import HTTP
+import JSON
+import Postgres
+
+/// What the airports handlers share: failures as HTTP errors, JSON bodies, answers with ETags.
+enum AirportRequests {
+    static func run<T>(_ id: Int64? = nil, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let failure as AirportsRepository.Failure {
+            switch failure {
+            case .notFound: throw HTTPError.notFound(id.map { "Airport \($0) does not exist." } ?? "No such airport.")
+            case .gone: throw HTTPError(410, id.map { "Airport \($0) is deleted; /airports/\($0)/restore brings it back." } ?? "The airport is deleted.")
+            case .preconditionFailed: throw HTTPError(412, "If-Match does not match the airport's current ETag.")
+            case let .conflict(detail): throw HTTPError(409, detail)
+            case .tokenNotFound: throw HTTPError.notFound("No such confirmation link.")
+            case .tokenGone: throw HTTPError(410, "This confirmation link was used already or has expired.")
+            }
+        } catch let error as PostgresError where error.sqlState == "23505" {
+            throw HTTPError(409, "An airport with that id exists already.")
+        }
+    }
+
+    static func jsonBody(_ request: Request) throws -> JSONValue {
+        let bytes = try request.body.readAll(limit: 1 << 20)
+        do {
+            return try JSONParser(maxDepth: 16).parse(bytes)
+        } catch let error as JSONParser.Error {
+            throw HTTPError.badRequest("The body is not valid JSON: \(error.message) at byte \(error.offset).")
+        }
+    }
+
+    /// `{"data": airport}` with the airport's ETag.
+    static func airport(_ status: Int, _ result: PostgresResult) -> Response {
+        var response = Response.json(status, AirportJSON.single(result))
+        if let version = result.int(0, 14) { response.headers.add("ETag", ETag.value(version)) }
+        return response
+    }
+
+    /// Refuses query parameters a path does not take.
+    static func onlyParameters(_ request: Request, _ allowed: Set<String>) throws -> [(name: String, value: String)] {
+        let items = try request.queryItems()
+        let unknown = items.filter { !allowed.contains($0.name) }
+        guard unknown.isEmpty else {
+            throw HTTPError.badRequest("Unknown query parameters.", errors: unknown.map {
+                ProblemField(pointer: nil, detail: "unknown parameter", extra: [("parameter", .string($0.name))])
+            })
+        }
+        return items
+    }
+}

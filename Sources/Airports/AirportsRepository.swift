@@ -1,0 +1,304 @@
+import Postgres
+
+/// All SQL of the airports domain.
+public struct AirportsRepository: Sendable {
+    public enum Failure: Error, Equatable {
+        case notFound
+        case gone
+        case preconditionFailed
+        case conflict(String)
+        case tokenNotFound
+        case tokenGone
+    }
+
+    public struct UploadResult: Sendable {
+        public let rows: Int
+        public let inserted: Int
+        public let updated: Int
+    }
+
+    /// A staged create or update, as the confirmation link applies it.
+    public struct Staged: Sendable {
+        public let kind: String
+        public let airportId: Int64?
+        public let fieldsJSON: String
+        public let baseVersion: Int64?
+    }
+
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    static let columnList = AirportColumn.allCases.map(\.name).joined(separator: ", ")
+    static let selectColumns = columnList + ", version, "
+        + ["created_at", "updated_at", "deleted_at"].map { "to_char(\($0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" }
+            .joined(separator: ", ")
+
+    static func sqlType(_ column: AirportColumn) -> String {
+        switch column.kind {
+        case .identifier: return "bigint"
+        case .integer: return "integer"
+        case .latitude, .longitude, .number: return "double precision"
+        case .text, .dst: return "text"
+        }
+    }
+
+    // MARK: upload
+
+    /// Runs `produce` (which writes COPY text lines for the CSV columns and returns the row count)
+    /// into a staging table, then upserts by id, all in one transaction. Rows whose values do not
+    /// change keep their version; delete-flagged rows in the file are revived.
+    public func upload(_ produce: (CopyWriter) throws -> Int) throws -> UploadResult {
+        try pool.transaction(retry: false) { connection in
+            try connection.execute("""
+                CREATE TEMP TABLE airports_upload (\(AirportColumn.allCases.map { "\($0.name) \(AirportsRepository.sqlType($0))" }
+                    .joined(separator: ", "))) ON COMMIT DROP
+                """)
+            var rows = 0
+            try connection.copyIn("COPY airports_upload (\(AirportsRepository.columnList)) FROM STDIN") { writer in
+                rows = try produce(writer)
+            }
+            let data = AirportColumn.allCases.dropFirst().map(\.name)
+            let counts = try connection.query("""
+                WITH upserted AS (
+                    INSERT INTO airports AS a (\(AirportsRepository.columnList))
+                    SELECT \(AirportsRepository.columnList) FROM airports_upload
+                    ON CONFLICT (id) DO UPDATE SET \(data.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")),
+                        version = a.version + 1, updated_at = now(), deleted_at = NULL
+                    WHERE (\(data.map { "a.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM
+                          (\(data.map { "EXCLUDED.\($0)" }.joined(separator: ", "))) OR a.deleted_at IS NOT NULL
+                    RETURNING (xmax = 0) AS inserted
+                )
+                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
+                """)
+            try bumpIdSequence(connection, to: "(SELECT max(id) FROM airports_upload)")
+            return UploadResult(rows: rows, inserted: Int(counts.int(0, 0)!), updated: Int(counts.int(0, 1)!))
+        }
+    }
+
+    /// Keeps the sequence of server-picked ids above every id written explicitly.
+    private func bumpIdSequence(_ connection: PostgresConnection, to expression: String, _ parameters: [PostgresEncodable?] = []) throws {
+        try connection.query("""
+            SELECT setval('airport_ids', greatest(\(expression), (SELECT last_value FROM airport_ids), 1))
+            """, parameters)
+    }
+
+    // MARK: reads
+
+    public struct Filters: Sendable {
+        public var country: String?
+        public var city: String?
+        public var iata: String?
+        public var icao: String?
+        public var nameContains: String?
+        public var includeDeleted = false
+        public var after: Int64 = -1
+        public var limit = 100
+
+        public init() {}
+    }
+
+    /// One page of airports by id; `limit + 1` rows are read to tell whether another page follows.
+    public func list(_ filters: Filters, _ body: (PostgresResult) throws -> Void) throws {
+        try pool.retrying {
+            try pool.withConnection { connection in
+                let result = try connection.query("""
+                    SELECT \(AirportsRepository.selectColumns) FROM airports
+                    WHERE id > $1 AND ($2::bool OR deleted_at IS NULL)
+                      AND ($3::text IS NULL OR lower(country) = lower($3))
+                      AND ($4::text IS NULL OR lower(city) = lower($4))
+                      AND ($5::text IS NULL OR lower(iata) = lower($5))
+                      AND ($6::text IS NULL OR lower(icao) = lower($6))
+                      AND ($7::text IS NULL OR strpos(lower(name), lower($7)) > 0)
+                    ORDER BY id LIMIT $8
+                    """, [filters.after, filters.includeDeleted, filters.country, filters.city, filters.iata, filters.icao,
+                          filters.nameContains, filters.limit + 1])
+                try body(result)
+            }
+        }
+    }
+
+    /// The airport, delete-flagged or not (row 0 of the result), or notFound.
+    public func get(_ id: Int64, _ body: (PostgresResult) throws -> Void) throws {
+        try pool.retrying {
+            try pool.withConnection { connection in
+                let result = try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
+                guard result.rowCount == 1 else { throw Failure.notFound }
+                try body(result)
+            }
+        }
+    }
+
+    // MARK: writes
+
+    /// Creates an airport; the id is the server's pick unless given. Returns the stored row.
+    public func create(_ fields: AirportFields, id: Int64? = nil) throws -> PostgresResult {
+        try pool.transaction { connection in try insert(connection, fields, id: id) }
+    }
+
+    private func insert(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?) throws -> PostgresResult {
+        let data = Array(AirportColumn.allCases.dropFirst())
+        let values: [PostgresEncodable?] = [id] + data.map { fields[$0]?.parameter }
+        let result = try connection.query("""
+            INSERT INTO airports (\(AirportsRepository.columnList))
+            VALUES (coalesce($1::bigint, nextval('airport_ids')), \(data.enumerated().map { "$\($0.offset + 2)::\(AirportsRepository.sqlType($0.element))" }.joined(separator: ", ")))
+            RETURNING \(AirportsRepository.selectColumns)
+            """, values)
+        if id != nil { try bumpIdSequence(connection, to: "$1::bigint", [id]) }
+        return result
+    }
+
+    /// PUT: replaces the whole record (reviving a delete-flagged one) or creates it with that id.
+    public func replace(_ id: Int64, _ fields: AirportFields, ifMatch: String?) throws -> (PostgresResult, created: Bool) {
+        try pool.transaction { connection in
+            let current = try connection.query("SELECT version FROM airports WHERE id = $1 FOR UPDATE", [id])
+            if let ifMatch {
+                guard current.rowCount == 1, ETag.matches(ifMatch, version: current.int(0, 0)!) else { throw Failure.preconditionFailed }
+            }
+            if current.rowCount == 0 { return (try insert(connection, fields, id: id), true) }
+            var complete = fields
+            for column in AirportColumn.allCases.dropFirst() where complete[column] == nil { complete.set(column, .null) }
+            return (try update(connection, id, complete, reviving: true), false)
+        }
+    }
+
+    /// PATCH (JSON merge patch): changes the given columns. Delete-flagged airports are gone (410).
+    public func change(_ id: Int64, _ fields: AirportFields, ifMatch: String?, expectedVersion: Int64? = nil) throws -> PostgresResult {
+        try pool.transaction { connection in
+            let current = try connection.query("SELECT version, deleted_at IS NOT NULL FROM airports WHERE id = $1 FOR UPDATE", [id])
+            guard current.rowCount == 1 else { throw Failure.notFound }
+            if current.bool(0, 1)! { throw Failure.gone }
+            let version = current.int(0, 0)!
+            if let ifMatch, !ETag.matches(ifMatch, version: version) { throw Failure.preconditionFailed }
+            if let expectedVersion, expectedVersion != version {
+                throw Failure.conflict("The airport changed since this update was staged.")
+            }
+            return try update(connection, id, fields, reviving: false)
+        }
+    }
+
+    /// Sets the given columns; version and updated_at move only when something changed.
+    private func update(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields, reviving: Bool) throws -> PostgresResult {
+        let columns = AirportColumn.allCases.dropFirst().filter { fields[$0] != nil }
+        if columns.isEmpty && !reviving {
+            return try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
+        }
+        let values: [PostgresEncodable?] = [id] + columns.map { fields[$0]!.parameter }
+        let placeholders = columns.enumerated().map { "$\($0.offset + 2)::\(AirportsRepository.sqlType($0.element))" }
+        let changed = columns.isEmpty ? "false"
+            : "(\(columns.map(\.name).joined(separator: ", "))) IS DISTINCT FROM (\(placeholders.joined(separator: ", ")))"
+        let updated = try connection.query("""
+            UPDATE airports SET \(zip(columns, placeholders).map { "\($0.name) = \($1)" }.joined(separator: ", "))\(columns.isEmpty ? "" : ","),
+                version = version + 1, updated_at = now(), deleted_at = NULL
+            WHERE id = $1 AND (\(changed)\(reviving ? " OR deleted_at IS NOT NULL" : ""))
+            RETURNING \(AirportsRepository.selectColumns)
+            """, values)
+        if updated.rowCount == 1 { return updated }
+        return try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
+    }
+
+    /// DELETE: removes the record for good.
+    public func delete(_ id: Int64, ifMatch: String?) throws {
+        try pool.transaction { connection in
+            let current = try connection.query("SELECT version FROM airports WHERE id = $1 FOR UPDATE", [id])
+            guard current.rowCount == 1 else { throw Failure.notFound }
+            if let ifMatch, !ETag.matches(ifMatch, version: current.int(0, 0)!) { throw Failure.preconditionFailed }
+            try connection.query("DELETE FROM airports WHERE id = $1", [id])
+        }
+    }
+
+    /// Sets (`true`) or clears the delete flag; setting it twice changes nothing more.
+    public func setDeleted(_ id: Int64, _ deleted: Bool) throws -> PostgresResult {
+        try pool.transaction { connection in
+            let changed = try connection.query("""
+                UPDATE airports SET deleted_at = \(deleted ? "now()" : "NULL"), version = version + 1, updated_at = now()
+                WHERE id = $1 AND deleted_at IS \(deleted ? "" : "NOT ") NULL
+                RETURNING \(AirportsRepository.selectColumns)
+                """, [id])
+            if changed.rowCount == 1 { return changed }
+            let current = try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
+            guard current.rowCount == 1 else { throw Failure.notFound }
+            return current
+        }
+    }
+
+    // MARK: confirmation links
+
+    /// Stores a staged change under the hash of `token`; returns when it expires (RFC 3339).
+    public func stage(token: String, kind: String, airportId: Int64?, fields: String, baseVersion: Int64?,
+                      lifetime: Int) throws -> String {
+        try pool.transaction { connection in
+            try connection.query("""
+                INSERT INTO airport_confirmations (token_hash, kind, airport_id, fields, base_version, expires_at)
+                VALUES (sha256(convert_to($1, 'UTF8')), $2, $3, $4::jsonb, $5, now() + $6 * interval '1 second')
+                RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                """, [token, kind, airportId, fields, baseVersion, lifetime]).string(0, 0)!
+        }
+    }
+
+    /// The current version of a live airport (for staging an update).
+    public func liveVersion(_ id: Int64) throws -> Int64 {
+        try pool.retrying {
+            try pool.withConnection { connection in
+                let result = try connection.query("SELECT version, deleted_at IS NOT NULL FROM airports WHERE id = $1", [id])
+                guard result.rowCount == 1 else { throw Failure.notFound }
+                if result.bool(0, 1)! { throw Failure.gone }
+                return result.int(0, 0)!
+            }
+        }
+    }
+
+    /// Applies the change staged under `token` once: `apply` runs inside the transaction that marks
+    /// the token used, and when it throws the token stays unused.
+    public func confirm<T>(token: String, consume: Bool, _ apply: (Staged, PostgresConnection) throws -> T) throws -> T {
+        try pool.transaction { connection in
+            let found = try connection.query("""
+                SELECT kind, airport_id, fields::text, base_version, expires_at < now(), used_at IS NOT NULL
+                FROM airport_confirmations WHERE token_hash = sha256(convert_to($1, 'UTF8')) FOR UPDATE
+                """, [token])
+            guard found.rowCount == 1 else { throw Failure.tokenNotFound }
+            if found.bool(0, 4)! || found.bool(0, 5)! { throw Failure.tokenGone }
+            let staged = Staged(kind: found.string(0, 0)!, airportId: found.int(0, 1), fieldsJSON: found.string(0, 2)!,
+                                baseVersion: found.int(0, 3))
+            let value = try apply(staged, connection)
+            if consume {
+                try connection.query("UPDATE airport_confirmations SET used_at = now() WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [token])
+            }
+            return value
+        }
+    }
+
+    /// A create staged by a link, applied inside `confirm`.
+    public func applyCreate(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?) throws -> PostgresResult {
+        if let id, try connection.query("SELECT 1 FROM airports WHERE id = $1", [id]).rowCount == 1 {
+            throw Failure.conflict("An airport with id \(id) exists already.")
+        }
+        return try insert(connection, fields, id: id)
+    }
+
+    /// An update staged by a link, applied inside `confirm`: 409 when the airport changed since.
+    public func applyUpdate(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields, baseVersion: Int64) throws -> PostgresResult {
+        let current = try connection.query("SELECT version, deleted_at IS NOT NULL FROM airports WHERE id = $1 FOR UPDATE", [id])
+        guard current.rowCount == 1 else { throw Failure.conflict("The airport was removed since this update was staged.") }
+        if current.bool(0, 1)! { throw Failure.gone }
+        guard current.int(0, 0)! == baseVersion else { throw Failure.conflict("The airport changed since this update was staged.") }
+        return try update(connection, id, fields, reviving: false)
+    }
+}
+
+/// Strong ETags from the row version: `"7"`.
+public enum ETag {
+    public static func value(_ version: Int64) -> String { "\"\(version)\"" }
+
+    /// If-Match: `*` or a list of entity tags, compared strongly.
+    static func matches(_ header: String, version: Int64) -> Bool {
+        let wanted = value(version)
+        for tag in header.split(separator: ",") {
+            let trimmed = tag.trimmingCharacters(in: " \t")
+            if trimmed == "*" || trimmed == wanted { return true }
+        }
+        return false
+    }
+}

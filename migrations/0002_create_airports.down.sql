@@ -1,0 +1,3 @@
+DROP TABLE airport_confirmations;
+DROP SEQUENCE airport_ids;
+DROP TABLE airports;

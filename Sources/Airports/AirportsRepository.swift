@@ -190,7 +190,7 @@ public struct AirportsRepository: Sendable {
         let changed = columns.isEmpty ? "false"
             : "(\(columns.map(\.name).joined(separator: ", "))) IS DISTINCT FROM (\(placeholders.joined(separator: ", ")))"
         let updated = try connection.query("""
-            UPDATE airports SET \(zip(columns, placeholders).map { "\($0.name) = \($1)" }.joined(separator: ", "))\(columns.isEmpty ? "" : ","),
+            UPDATE airports SET \(zip(columns, placeholders).map { "\($0.name) = \($1)" }.joined(separator: ", "))\(columns.isEmpty ? "" : ",")
                 version = version + 1, updated_at = now(), deleted_at = NULL
             WHERE id = $1 AND (\(changed)\(reviving ? " OR deleted_at IS NOT NULL" : ""))
             RETURNING \(AirportsRepository.selectColumns)

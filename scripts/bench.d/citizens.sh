@@ -1,15 +1,10 @@
 # Citizens section of scripts/bench (sourced): the standard 10,000-citizen import with 1,000
 # relative links, and a 1,000,000-citizen import.
-base="http://127.0.0.1:$BENCH_PORT"
 python3 "$ROOT/scripts/gen_citizens.py" 10000 1000 > "$work/import-10k.json"
 [ -f "$work/import-1m.json" ] || python3 "$ROOT/scripts/gen_citizens.py" 1000000 100000 > "$work/import-1m.json"
 size_10k=$(stat -c %s "$work/import-10k.json")
 size_1m=$(stat -c %s "$work/import-1m.json")
 
-rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$server_pid/status"; }
-hwm_kb() { awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status"; }
-reset_peak() { echo 5 > "/proc/$server_pid/clear_refs"; }
-ms() { awk '{ printf "%.1f\n", $1 * 1000 }'; }
 
 post_import() {
     curl -s -o "$work/post.out" -w '%{time_total}\n' -X POST -H 'Content-Type: application/json' \
@@ -39,7 +34,6 @@ for i in $(seq 1 $((RUNS * 5))); do
         --data "{\"relatives\":[$((i + 1)),$((i + 2)),$((i + 3))]}" "$base/imports/$import_id/citizens/$i" | ms)")
 done
 
-med() { printf '%s\n' "$@" | median; }
 row "\`POST /imports\` (10,000 citizens, $((size_10k / 1024)) KiB)" "$(med "${post_ms[@]}") ms, peak RSS +$(med "${rss_growth[@]}") MB" "≤ 150 ms; RSS ≤ +100 MB"
 row "\`GET .../citizens\`" "$(med "${get_ms[@]}") ms, first byte $(med "${ttfb_ms[@]}") ms" "≤ 50 ms; first byte ≤ 10 ms"
 row "\`GET .../birthdays\` (right after the import / steady)" "$(med "${first_birthdays[@]}") ms / $(med "${birthdays_ms[@]}") ms" "≤ 20 ms"

@@ -10,6 +10,10 @@ public struct AppConfiguration: Sendable {
     public var migrationsDirectory = "migrations"
     /// Apply pending migrations at start (else only check them).
     public var migrateOnStart = true
+    /// The OpenAPI document served at /openapi.json.
+    public var openAPIPath = "openapi.json"
+    /// Where swagger-ui-bundle.js and swagger-ui.css are (installed by scripts/run).
+    public var docsAssetsDirectory = ".local/swagger-ui"
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -31,7 +35,8 @@ public final class Application: @unchecked Sendable {
         let router = Router()
         server = Server(configuration: configuration.server, router: router)
         server.metrics.extraProviders.append { [database] in database.metricsText() }
-        Routes.register(on: router, database: database, metrics: server.metrics)
+        Routes.register(on: router, database: database, metrics: server.metrics,
+                        docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory))
     }
 
     public var port: UInt16 { server.port }

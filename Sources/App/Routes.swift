@@ -4,10 +4,13 @@ import HTTP
 
 /// The one table of every endpoint the server has.
 public enum Routes {
-    static func register(on router: Router, database: Database, metrics: ServerMetrics) {
+    static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers) {
         router.add(.GET, "/healthz", execution: .eventLoop, HealthHandlers.healthz)
         router.add(.GET, "/readyz", HealthHandlers.readyz { database.readiness() })
         router.add(.GET, "/metrics", HealthHandlers.metrics(metrics))
+        router.add(.GET, "/openapi.json", execution: .eventLoop, docs.openAPI)
+        router.add(.GET, "/docs", execution: .eventLoop, docs.page)
+        router.add(.GET, "/docs/{asset}", execution: .eventLoop, docs.asset)
 
         let citizens = CitizensRepository(pool: database.pool)
         router.add(.POST, "/imports", database.guarded(ImportCitizensHandler(repository: citizens).handle))

@@ -53,6 +53,12 @@ struct Serve: ParsableCommand {
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
     var noMigrate = false
 
+    @Option(help: "The OpenAPI document served at /openapi.json. [env: OPENAPI_FILE, default: openapi.json]")
+    var openapiFile: String?
+
+    @Option(help: "Folder of the Swagger UI assets for /docs. [env: DOCS_ASSETS_DIR, default: .local/swagger-ui]")
+    var docsAssetsDirectory: String?
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
@@ -88,6 +94,8 @@ struct Serve: ParsableCommand {
         app.migrationsDirectory = database.migrationsDirectory
         if let v = try setting(dbPoolSize, "DB_POOL_SIZE") { app.databasePoolSize = v }
         app.migrateOnStart = !(noMigrate || environment["NO_MIGRATE"] == "1")
+        if let v = try setting(openapiFile, "OPENAPI_FILE") { app.openAPIPath = v }
+        if let v = try setting(docsAssetsDirectory, "DOCS_ASSETS_DIR") { app.docsAssetsDirectory = v }
 
         Server.blockTerminationSignals()
         let application = Application(app)

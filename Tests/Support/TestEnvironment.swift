@@ -41,6 +41,8 @@ public enum TestEnvironment {
         configuration.server.port = 0
         configuration.server.accessLog = .off
         configuration.migrationsDirectory = packageRoot + "/migrations"
+        configuration.openAPIPath = packageRoot + "/openapi.json"
+        configuration.docsAssetsDirectory = packageRoot + "/.local/swagger-ui"
         let application = Application(configuration)
         try! application.start()
         return application

@@ -96,3 +96,26 @@ build_release() {
     (cd "$ROOT" && swift build -c release --product insikt 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' >&2)
     test "${PIPESTATUS[0]}" -eq 0
 }
+
+# The Swagger UI assets /docs serves, from PyPI's swagger-ui-py, unpacked into .local/ (ignored).
+install_swagger_ui() {
+    local target="$ROOT/.local/swagger-ui"
+    [ -f "$target/swagger-ui-bundle.js" ] && [ -f "$target/swagger-ui.css" ] && return 0
+    local download
+    download=$(mktemp -d)
+    if ! python3 -m pip download --no-deps -q -d "$download" swagger-ui-py >&2; then
+        log "could not download swagger-ui-py; /docs will not render"
+        rm -rf "$download"
+        return 0
+    fi
+    mkdir -p "$target"
+    python3 - "$download" "$target" <<'PY'
+import glob, sys, zipfile
+wheel = zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0])
+for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
+    with open(f"{sys.argv[2]}/{name}", "wb") as out:
+        out.write(wheel.read(f"swagger_ui/static/{name}"))
+PY
+    rm -rf "$download"
+    log "Swagger UI assets installed in $target"
+}

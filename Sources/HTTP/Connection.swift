@@ -375,26 +375,39 @@ final class Connection {
     }
 
     private func head(of response: Response, _ exchange: Exchange, cors: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(response.status) \(HTTPStatus.reason(response.status))\r\nDate: \(loop.dateCache.current())\r\n"
-        for field in response.headers where !Headers.equalsIgnoringCase(field.name, "Connection") {
-            text += "\(field.name): \(field.value)\r\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func add(_ text: String) { out.append(contentsOf: text.utf8) }
+        func field(_ name: String, _ value: String) {
+            add(name); out.append(UInt8(ascii: ":")); out.append(0x20); add(value); out.append(0x0D); out.append(0x0A)
         }
-        if !HTTPStatus.forbidsBody(response.status) {
-            text += "Content-Length: \(response.body.count)\r\n"
+        add(Connection.statusLine(response.status))
+        field("Date", loop.dateCache.current())
+        for header in response.headers where !Headers.equalsIgnoringCase(header.name, "Connection") {
+            field(header.name, header.value)
         }
-        text += "X-Request-Id: \(exchange.requestId)\r\n"
+        if !HTTPStatus.forbidsBody(response.status) { field("Content-Length", String(response.body.count)) }
+        field("X-Request-Id", exchange.requestId)
         if closeAfterWrite {
-            text += "Connection: close\r\n"
+            field("Connection", "close")
         } else if exchange.version == .http10 {
-            text += "Connection: keep-alive\r\n"
+            field("Connection", "keep-alive")
         }
         if cors, let origin = exchange.origin {
             var corsHeaders = Headers()
             configuration.cors.decorate(&corsHeaders, origin: origin)
-            for field in corsHeaders { text += "\(field.name): \(field.value)\r\n" }
+            for header in corsHeaders { field(header.name, header.value) }
         }
-        text += "\r\n"
-        return Array(text.utf8)
+        out.append(0x0D)
+        out.append(0x0A)
+        return out
+    }
+
+    private static let commonStatusLines: [Int: String] = Dictionary(uniqueKeysWithValues:
+        [200, 201, 202, 204, 304, 400, 404, 405, 409, 410, 412, 413, 500, 503].map { ($0, "HTTP/1.1 \($0) \(HTTPStatus.reason($0))\r\n") })
+
+    static func statusLine(_ status: Int) -> String {
+        commonStatusLines[status] ?? "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n"
     }
 
     private func flush() {

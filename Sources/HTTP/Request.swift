@@ -66,10 +66,10 @@ public struct PathParameters: Sendable {
 
 enum PercentDecoding {
     static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
-        var utf8 = Array(text.utf8)
-        guard utf8.contains(UInt8(ascii: "%")) || (plusAsSpace && utf8.contains(UInt8(ascii: "+"))) else {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(text)
         }
+        var utf8 = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count)
         var i = 0

@@ -23,12 +23,15 @@ public final class RequestBody: @unchecked Sendable {
         self.declaredLength = declaredLength
     }
 
-    /// An empty, finished body.
-    public static func empty() -> RequestBody {
+    /// An empty, finished body. Reading it changes nothing, so one instance serves every request
+    /// without a body (most of them: no lock and condition to set up per request).
+    public static func empty() -> RequestBody { sharedEmpty }
+
+    private static let sharedEmpty: RequestBody = {
         let body = RequestBody(declaredLength: 0)
         body.finished = true
         return body
-    }
+    }()
 
     /// A finished body holding `bytes` (for tools and tests).
     public static func complete(_ bytes: [UInt8]) -> RequestBody {

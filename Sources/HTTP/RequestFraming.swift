@@ -24,18 +24,43 @@ struct RequestFraming {
     }
 
     static func analyze(_ head: RequestHead) -> Result<RequestFraming, HTTPError> {
-        let headers = head.headers
         func bad(_ detail: String) -> Result<RequestFraming, HTTPError> {
             .failure(HTTPError(400, detail, closeConnection: true))
         }
 
-        let hosts = headers.all("Host")
-        if hosts.count > 1 { return bad("More than one Host header.") }
-        if head.version == .http11 && hosts.isEmpty { return bad("HTTP/1.1 requests need a Host header.") }
+        // One pass over the fields; lists are split only when such a field is present.
+        var hosts = 0
+        var lengths: [String] = []
+        var transferCodings: [String] = []
+        var hasTransferEncoding = false
+        var contentCodings: [String] = []
+        var expect: String?
+        var connectionClose = false
+        var connectionKeepAlive = false
+        for field in head.headers.fields {
+            switch field.name.utf8.count {
+            case 4 where Headers.equalsIgnoringCase(field.name, "Host"):
+                hosts += 1
+            case 6 where Headers.equalsIgnoringCase(field.name, "Expect"):
+                expect = field.value
+            case 10 where Headers.equalsIgnoringCase(field.name, "Connection"):
+                for token in RequestFraming.tokens(field.value) {
+                    if token == "close" { connectionClose = true } else if token == "keep-alive" { connectionKeepAlive = true }
+                }
+            case 14 where Headers.equalsIgnoringCase(field.name, "Content-Length"):
+                lengths.append(field.value)
+            case 16 where Headers.equalsIgnoringCase(field.name, "Content-Encoding"):
+                contentCodings += RequestFraming.tokens(field.value).filter { $0 != "identity" }
+            case 17 where Headers.equalsIgnoringCase(field.name, "Transfer-Encoding"):
+                hasTransferEncoding = true
+                transferCodings += RequestFraming.tokens(field.value)
+            default:
+                continue
+            }
+        }
 
-        let lengths = headers.all("Content-Length")
-        let transferCodings = headers.tokens("Transfer-Encoding")
-        let hasTransferEncoding = headers.contains("Transfer-Encoding")
+        if hosts > 1 { return bad("More than one Host header.") }
+        if head.version == .http11 && hosts == 0 { return bad("HTTP/1.1 requests need a Host header.") }
         if hasTransferEncoding && !lengths.isEmpty {
             return bad("Content-Length and Transfer-Encoding together.")
         }
@@ -58,7 +83,6 @@ struct RequestFraming {
         }
 
         var coding = Coding.identity
-        let contentCodings = headers.tokens("Content-Encoding").filter { $0 != "identity" }
         if contentCodings.count > 1 {
             return .failure(HTTPError(415, "Only one content coding (gzip or deflate) is accepted.", closeConnection: true))
         } else if let only = contentCodings.first {
@@ -72,16 +96,23 @@ struct RequestFraming {
         }
 
         var expectContinue = false
-        if let expect = headers.first("Expect") {
+        if let expect {
             guard expect.lowercased() == "100-continue" else {
                 return .failure(HTTPError(417, "Only Expect: 100-continue is understood.", closeConnection: true))
             }
             expectContinue = head.version == .http11
         }
 
-        let connection = headers.tokens("Connection")
-        let keepAlive = head.version == .http11 ? !connection.contains("close") : connection.contains("keep-alive")
+        let keepAlive = head.version == .http11 ? !connectionClose : connectionKeepAlive
         return .success(RequestFraming(length: length, coding: coding, expectContinue: expectContinue, keepAlive: keepAlive))
+    }
+
+    /// The comma-separated elements of a field value, trimmed and lowercased.
+    static func tokens(_ value: String) -> [String] {
+        value.split(separator: ",").compactMap { part in
+            let token = part.trimmingASCIIWhitespace().lowercased()
+            return token.isEmpty ? nil : token
+        }
     }
 
     /// 1*DIGIT, nothing else (no sign, no hex, no list), without overflow.

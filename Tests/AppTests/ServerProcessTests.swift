@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The real `insikt serve` binary: flags, the access log on stderr, SIGTERM.
+@Suite struct ServerProcessTests {
+    static let binary = TestEnvironment.packageRoot + "/.build/debug/insikt"
+
+    func start(_ extra: [String]) throws -> (pid_t, UInt16, String) {
+        let port = UInt16.random(in: 20_000...40_000)
+        let log = "/tmp/insikt-serve-\(port).log"
+        let arguments = ["serve", "--port", String(port), "--host", "127.0.0.1",
+                         "--migrations-directory", TestEnvironment.packageRoot + "/migrations"] + extra
+        let pid = try #require(spawnInBackground(Self.binary, arguments, stderrPath: log,
+                                                 environment: ["DATABASE_URL": TestEnvironment.databaseURL, "PATH": "/usr/bin:/bin"]))
+        for _ in 0..<100 {
+            if let r = try? httpRequest(port: port, "GET", "/healthz"), r.status == 200 { return (pid, port, log) }
+            usleep(100_000)
+        }
+        kill(pid, SIGKILL)
+        throw RawConnection.Failure(description: "the server did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+
+    @Test func sigtermStopsTheServerWithExitZeroAfterLoggingEachRequest() throws {
+        let (pid, port, log) = try start([])
+        _ = try httpRequest(port: port, "GET", "/airports/404404404", headers: [("X-Request-Id", "trace-me-1")])
+        _ = try httpRequest(port: port, "GET", "/nowhere")
+        kill(pid, SIGTERM)
+        #expect(waitForExit(pid) == 0)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        let accessLines = lines.filter { $0.hasPrefix("GET ") }
+        #expect(accessLines.contains { $0.hasPrefix("GET /airports/404404404 404 ") && $0.hasSuffix(" trace-me-1") })
+        #expect(accessLines.contains { $0.hasPrefix("GET /nowhere 404 ") })
+        #expect(accessLines.count == 3, "one line per request (the start-up probe included): \(accessLines)")
+    }
+
+    @Test func theJSONAccessLogIsOneObjectPerLine() throws {
+        let (pid, port, log) = try start(["--access-log", "json"])
+        _ = try httpRequest(port: port, "GET", "/healthz", headers: [("X-Request-Id", "json-line")])
+        kill(pid, SIGINT)
+        #expect(waitForExit(pid) == 0)
+        let objects = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let line = try #require(objects.first { $0["request_id"] as? String == "json-line" })
+        #expect(line["method"] as? String == "GET")
+        #expect(line["path"] as? String == "/healthz")
+        #expect(line["status"] as? Int == 200)
+        #expect(line["bytes"] as? Int == 15)
+        #expect(line["duration_ms"] is Double || line["duration_ms"] is Int)
+    }
+
+    @Test func helpListsEveryFlag() throws {
+        let log = "/tmp/insikt-help-\(UInt32.random(in: 0...UInt32.max)).txt"
+        let pid = try #require(spawnInBackground("/bin/sh", ["-c", "\(Self.binary) serve --help > \(log) 2>&1"], stderrPath: "/dev/null",
+                                                 environment: ["PATH": "/usr/bin:/bin"]))
+        #expect(waitForExit(pid) == 0)
+        let help = try String(contentsOfFile: log, encoding: .utf8)
+        for flag in ["--port", "--database-url", "--event-loops", "--max-body-bytes", "--head-timeout", "--access-log", "--cors-origins", "PORT", "DATABASE_URL"] {
+            #expect(help.contains(flag), "\(flag) missing from --help")
+        }
+    }
+}

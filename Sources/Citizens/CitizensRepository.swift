@@ -58,6 +58,30 @@ public struct CitizensRepository: Sendable {
         }
     }
 
+    public func importExists(_ importId: Int64) throws -> Bool {
+        try pool.retrying { try pool.withConnection { try importExists(importId, $0) } }
+    }
+
+    /// The citizens of an import by id, in batches (keyset), all from one snapshot so concurrent
+    /// patches cannot tear relatives apart between batches. The first batch is small so the
+    /// answer can start at once.
+    public func streamCitizens(importId: Int64, _ body: (CitizenRows) throws -> Void) throws {
+        try pool.transaction(isolation: "REPEATABLE READ READ ONLY", retry: false) { connection in
+            var after: Int64 = -1
+            var batch = 256
+            while true {
+                let result = try connection.query("""
+                    SELECT \(CitizensRepository.selectColumns) FROM citizens
+                    WHERE import_id = $1 AND citizen_id > $2 ORDER BY citizen_id LIMIT $3
+                    """, [importId, after, batch])
+                if result.rowCount > 0 { try body(CitizenRows(result: result)) }
+                if result.rowCount < batch { return }
+                after = result.int(result.rowCount - 1, 0)!
+                batch = 4096
+            }
+        }
+    }
+
     /// (citizen_id, birth month, relatives) of every citizen of an import.
     public func birthdayInputs(importId: Int64) throws -> [(id: Int64, month: Int, relatives: [Int64])] {
         try withCitizensQuery("""

@@ -266,9 +266,42 @@ final class Connection {
             return
         }
         let accepted = context.workers.submit { [loop, weak self] in
-            let response = Connection.run(route, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold)
+            var response = Connection.run(route, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold)
             guard let self else { return }
+            guard let producer = response.producer else {
+                loop.post(.response(self, exchange, response))
+                return
+            }
+            if exchange.version == .http10 {
+                // No chunked framing for HTTP/1.0: collect the body whole.
+                var collected: [UInt8] = []
+                let collector = ResponseStream(bounded: false) { collected.append(contentsOf: $0) }
+                do { try producer(collector) } catch {
+                    response = Connection.failure(error, request)
+                }
+                response.producer = nil
+                if response.body.isEmpty { response.body = collected }
+                loop.post(.response(self, exchange, response))
+                return
+            }
+            let stream = ResponseStream { [weak self] bytes in
+                guard let self else { return }
+                loop.post(.chunk(self, exchange, bytes))
+            }
+            exchange.stream = stream
             loop.post(.response(self, exchange, response))
+            guard request.method != .HEAD else {
+                loop.post(.streamEnd(self, exchange, failed: false))
+                return
+            }
+            var failed = false
+            do { try producer(stream) } catch is ResponseStream.Closed {
+                failed = true
+            } catch {
+                ServerLog.error("request \(request.requestId) \(request.method) \(request.path) failed while streaming: \(error)")
+                failed = true
+            }
+            loop.post(.streamEnd(self, exchange, failed: failed))
         }
         if !accepted {
             queueResponse(exchange, HTTPError.unavailable("The server is busy; try again shortly.").response)
@@ -284,11 +317,19 @@ final class Connection {
             response = error.response
             if error.closeConnection { response.headers.add("Connection", "close") }
         } catch {
-            ServerLog.error("request \(request.requestId) \(request.method) \(request.path) failed: \(error)")
-            response = HTTPError(500, "The server failed to answer; the request id identifies it in the log.").response
+            response = failure(error, request)
         }
-        ResponseCompression.apply(&response, acceptEncoding: acceptEncoding, threshold: threshold)
+        if response.producer == nil {
+            ResponseCompression.apply(&response, acceptEncoding: acceptEncoding, threshold: threshold)
+        }
         return response
+    }
+
+    /// A 500 that shows nothing of `error`; the log has it with the request id.
+    static func failure(_ error: Error, _ request: Request) -> Response {
+        if let error = error as? HTTPError { return error.response }
+        ServerLog.error("request \(request.requestId) \(request.method) \(request.path) failed: \(error)")
+        return HTTPError(500, "The server failed to answer; the request id identifies it in the log.").response
     }
 
     private func feedBody(_ exchange: Exchange) {
@@ -347,6 +388,35 @@ final class Connection {
         if !closed { updateInterest() }
     }
 
+    func chunkReady(_ exchange: Exchange, _ bytes: [UInt8]) {
+        guard !closed, self.exchange === exchange, exchange.exchangeStreaming else {
+            exchange.stream?.close()  // nobody will send these: let the producer stop
+            return
+        }
+        var framed = Array(String(bytes.count, radix: 16).utf8)
+        framed.reserveCapacity(framed.count + bytes.count + 4)
+        framed.append(0x0D); framed.append(0x0A)
+        framed.append(contentsOf: bytes)
+        framed.append(0x0D); framed.append(0x0A)
+        exchange.streamUnsent += bytes.count
+        output.append(framed)
+        flush()
+        if !closed { updateInterest() }
+    }
+
+    func streamEnded(_ exchange: Exchange, failed: Bool) {
+        guard !closed, self.exchange === exchange, exchange.stream != nil else { return }
+        if failed {
+            // The head is out already; all that is left is to cut the connection short.
+            close()
+            return
+        }
+        exchange.streamFinished = true
+        if exchange.exchangeStreaming { output.append(Array("0\r\n\r\n".utf8)) }
+        flush()
+        if !closed { updateInterest() }
+    }
+
     private func queueResponse(_ exchange: Exchange, _ response: Response, close: Bool = false, cors: Bool = true) {
         exchange.responseQueued = true
         if !exchange.bodyDone {
@@ -361,8 +431,9 @@ final class Connection {
         if self.exchange == nil { self.exchange = exchange }
 
         let sendsBody = !HTTPStatus.forbidsBody(response.status) && exchange.method != .HEAD
+        if response.producer == nil { exchange.stream = nil }
         output.append(head(of: response, exchange, cors: cors))
-        if sendsBody && !response.body.isEmpty { output.append(response.body) }
+        if sendsBody && !response.body.isEmpty && exchange.stream == nil { output.append(response.body) }
 
         let seconds = loop.now - exchange.started
         let path = exchange.target
@@ -386,7 +457,11 @@ final class Connection {
         for header in response.headers where !Headers.equalsIgnoringCase(header.name, "Connection") {
             field(header.name, header.value)
         }
-        if !HTTPStatus.forbidsBody(response.status) { field("Content-Length", String(response.body.count)) }
+        if exchange.stream != nil {
+            field("Transfer-Encoding", "chunked")
+        } else if !HTTPStatus.forbidsBody(response.status) {
+            field("Content-Length", String(response.body.count))
+        }
         field("X-Request-Id", exchange.requestId)
         if closeAfterWrite {
             field("Connection", "close")
@@ -453,6 +528,13 @@ final class Connection {
 
     private func outputDrained() {
         guard let exchange, exchange.responseQueued, !exchange.responseWritten else { return }
+        if let stream = exchange.stream {
+            if exchange.streamUnsent > 0 {
+                stream.sent(exchange.streamUnsent)
+                exchange.streamUnsent = 0
+            }
+            guard exchange.streamFinished else { return }
+        }
         exchange.responseWritten = true
         lastActivity = loop.now
         if closeAfterWrite {
@@ -500,6 +582,7 @@ final class Connection {
         guard !closed else { return }
         closed = true
         exchange?.sink?.fail(HTTPError(400, "The client closed the connection.", closeConnection: true))
+        exchange?.stream?.close()
         Glibc.close(fd)
         loop.connectionClosed(fd)
         buffer?.deallocate()

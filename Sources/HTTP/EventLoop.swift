@@ -8,6 +8,8 @@ final class EventLoop: @unchecked Sendable {
     enum Message {
         case response(Connection, Exchange, Response)
         case resume(Connection, Exchange)
+        case chunk(Connection, Exchange, [UInt8])
+        case streamEnd(Connection, Exchange, failed: Bool)
         case shutdown
         case forceClose
     }
@@ -152,6 +154,10 @@ final class EventLoop: @unchecked Sendable {
                 connection.responseReady(exchange, response)
             case let .resume(connection, exchange):
                 connection.resume(exchange)
+            case let .chunk(connection, exchange, bytes):
+                connection.chunkReady(exchange, bytes)
+            case let .streamEnd(connection, exchange, failed):
+                connection.streamEnded(exchange, failed: failed)
             case .shutdown:
                 beginDraining()
             case .forceClose:

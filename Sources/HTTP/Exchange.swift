@@ -18,6 +18,14 @@ final class Exchange {
     var lastBodyActivity: Double
     var responseQueued = false
     var responseWritten = false
+    /// Set when the response body is streamed: its writer, the bytes sent since the last drain,
+    /// and whether the last chunk is queued.
+    var stream: ResponseStream?
+    var streamUnsent = 0
+    var streamFinished = false
+
+    /// A streamed body is being sent (not for HEAD, which gets the head alone).
+    var exchangeStreaming: Bool { stream != nil && method != .HEAD }
 
     init(method: HTTPMethod, target: String, version: HTTPVersion, requestId: String, started: Double,
          keepAlive: Bool, origin: String?, acceptEncoding: String?, bodyDone: Bool) {

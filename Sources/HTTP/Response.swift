@@ -5,6 +5,8 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: Headers
     public var body: [UInt8]
+    /// Writes the body piece by piece instead of `body` (sent with chunked framing).
+    public var producer: (@Sendable (ResponseStream) throws -> Void)?
 
     public init(status: Int, headers: Headers = Headers(), body: [UInt8] = []) {
         self.status = status
@@ -17,6 +19,14 @@ public struct Response: Sendable {
         self.headers = Headers()
         self.headers.add("Content-Type", contentType)
         self.body = body
+    }
+
+    /// A response whose body `producer` writes as it goes (on the worker thread).
+    public static func streamed(_ status: Int = 200, contentType: String,
+                                _ producer: @escaping @Sendable (ResponseStream) throws -> Void) -> Response {
+        var response = Response(status: status, contentType: contentType, body: [])
+        response.producer = producer
+        return response
     }
 
     public static func json(_ status: Int = 200, _ body: [UInt8]) -> Response {

@@ -222,6 +222,42 @@ import TestSupport
         #expect(seen.count == 20)
     }
 
+    @Test func streamedResponsesUseChunkedFramingAndKeepTheConnection() throws {
+        let c = try RawConnection(port: port)
+        try c.send("GET /stream?n=3 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let streamed = try c.readResponse()
+        #expect(streamed.status == 200)
+        #expect(streamed.header("Transfer-Encoding") == "chunked")
+        #expect(streamed.header("Content-Length") == nil)
+        #expect(streamed.text == "piece 0\npiece 1\npiece 2\n")
+        #expect(try c.readResponse().text == "hello")
+
+        let head = try RawConnection(port: port)
+        try head.send("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let headResponse = try head.readResponse(forHead: true)
+        #expect(headResponse.header("Transfer-Encoding") == "chunked")
+        #expect(try head.readResponse().text == "hello")
+
+        let old = try RawConnection(port: port)
+        try old.send("GET /stream?n=2 HTTP/1.0\r\n\r\n")
+        let collected = try old.readResponse()
+        #expect(collected.header("Content-Length") == "16")
+        #expect(collected.text == "piece 0\npiece 1\n")
+    }
+
+    @Test func aClientLeavingMidStreamStopsTheProducer() throws {
+        // More abandoned streams than the shared server has workers (4): a producer left blocked
+        // would hold its worker for good, and the last request below would never be answered.
+        for _ in 0..<6 {
+            let c = try RawConnection(port: port)
+            try c.send("GET /stream-large HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try c.readResponse(forHead: true)
+        }
+        for _ in 0..<4 {
+            #expect(try httpRequest(port: port, "GET", "/slow?s=0", timeout: 10).text == "slow")
+        }
+    }
+
     @Test func queryStringsAreDecoded() throws {
         let r = try httpRequest(port: port, "GET", "/query?a=1&b=x+y&c=%C3%A5")
         #expect(r.text == "a=1&b=x y&c=å")

@@ -32,6 +32,17 @@ enum TestServer {
             struct Secret: Error { let sql = "SELECT secret FROM internals" }
             throw Secret()
         }
+        router.add(.GET, "/stream") { request in
+            let pieces = Int(try request.queryItems().first { $0.name == "n" }?.value ?? "3") ?? 3
+            return .streamed(contentType: "text/plain; charset=utf-8") { stream in
+                for i in 0..<pieces { try stream.write(Array("piece \(i)\n".utf8)) }
+            }
+        }
+        router.add(.GET, "/stream-large") { _ in
+            .streamed(contentType: "application/octet-stream") { stream in
+                for _ in 0..<64 { try stream.write([UInt8](repeating: 7, count: 1 << 20)) }
+            }
+        }
         router.add(.GET, "/query") { request in
             .text(200, try request.queryItems().map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
         }
@@ -59,3 +70,4 @@ enum TestServer {
     static let shared: Server = try! start()
     static var port: UInt16 { shared.port }
 }
+

@@ -45,7 +45,8 @@ public struct AirportHandlers: Sendable {
         }
         fields.set(.id, .integer(id))
         try fields.requireComplete()
-        let (result, created) = try AirportRequests.run(id) { try repository.replace(id, fields, ifMatch: request.headers["If-Match"]) }
+        let ifMatch = try AirportRequests.ifMatch(request)
+        let (result, created) = try AirportRequests.run(id) { try repository.replace(id, fields, ifMatch: ifMatch) }
         var response = AirportRequests.airport(created ? 201 : 200, result)
         if created { response.headers.add("Location", "/airports/\(id)") }
         return response
@@ -56,13 +57,15 @@ public struct AirportHandlers: Sendable {
         let id = request.parameters.int("id")
         let fields = try AirportFields.fromJSON(try AirportRequests.jsonBody(request), allowID: false)
         try fields.requireNoNullRequired()
-        let result = try AirportRequests.run(id) { try repository.change(id, fields, ifMatch: request.headers["If-Match"]) }
+        let ifMatch = try AirportRequests.ifMatch(request)
+        let result = try AirportRequests.run(id) { try repository.change(id, fields, ifMatch: ifMatch) }
         return AirportRequests.airport(200, result)
     }
 
     public func delete(_ request: Request) throws -> Response {
         let id = request.parameters.int("id")
-        try AirportRequests.run(id) { try repository.delete(id, ifMatch: request.headers["If-Match"]) }
+        let ifMatch = try AirportRequests.ifMatch(request)
+        try AirportRequests.run(id) { try repository.delete(id, ifMatch: ifMatch) }
         return .empty(204)
     }
 }

@@ -37,6 +37,15 @@ enum AirportRequests {
         return response
     }
 
+    /// The If-Match header, refused with 400 when it is not `*` or a list of entity tags.
+    static func ifMatch(_ request: Request) throws -> String? {
+        guard let value = request.headers["If-Match"] else { return nil }
+        guard ETag.isWellFormed(value) else {
+            throw HTTPError.badRequest("If-Match must be * or a list of entity tags such as \"3\".")
+        }
+        return value
+    }
+
     /// Refuses query parameters a path does not take.
     static func onlyParameters(_ request: Request, _ allowed: Set<String>) throws -> [(name: String, value: String)] {
         let items = try request.queryItems()

@@ -292,6 +292,18 @@ public struct AirportsRepository: Sendable {
 public enum ETag {
     public static func value(_ version: Int64) -> String { "\"\(version)\"" }
 
+    /// `*`, or a comma-separated list of entity tags (`"x"` or `W/"x"`), as RFC 9110 writes them.
+    public static func isWellFormed(_ header: String) -> Bool {
+        let trimmed = Substring(header).trimmingCharacters(in: " \t")
+        if trimmed == "*" { return true }
+        let tags = header.split(separator: ",", omittingEmptySubsequences: false)
+        return !tags.isEmpty && tags.allSatisfy { tag in
+            var t = Substring(tag.trimmingCharacters(in: " \t"))
+            if t.hasPrefix("W/") { t = t.dropFirst(2) }
+            return t.count >= 2 && t.first == "\"" && t.last == "\"" && !t.dropFirst().dropLast().contains("\"")
+        }
+    }
+
     /// If-Match: `*` or a list of entity tags, compared strongly.
     static func matches(_ header: String, version: Int64) -> Bool {
         let wanted = value(version)

@@ -46,6 +46,9 @@ import TestSupport
         #expect(data(replaced)["icao"] is NSNull)
 
         #expect(try httpRequest(port: port, "DELETE", "/airports/\(id)", headers: [("If-Match", "\"1\"")]).status == 412)
+        for malformed in ["", "1", "\"unclosed", "W/", "\"a\" \"b\""] {
+            #expect(try httpRequest(port: port, "DELETE", "/airports/\(id)", headers: [("If-Match", malformed)]).status == 400, "\(malformed)")
+        }
         #expect(try httpRequest(port: port, "DELETE", "/airports/\(id)").status == 204)
         #expect(try httpRequest(port: port, "GET", "/airports/\(id)").status == 404)
         #expect(try httpRequest(port: port, "DELETE", "/airports/\(id)").status == 404)

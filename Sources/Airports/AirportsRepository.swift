@@ -52,6 +52,16 @@ public struct AirportsRepository: Sendable {
     /// change keep their version; delete-flagged rows in the file are revived.
     public func upload(_ produce: (CopyWriter) throws -> Int) throws -> UploadResult {
         try pool.transaction(retry: false) { connection in
+            if try isEmptyUnderLock(connection) {
+                // The first load: nothing to merge with, so the rows go straight into the table
+                // (the staging table and upsert cost PostgreSQL twice the work).
+                var rows = 0
+                try connection.copyIn("COPY airports (\(AirportsRepository.columnList)) FROM STDIN") { writer in
+                    rows = try produce(writer)
+                }
+                try bumpIdSequence(connection, to: "(SELECT max(id) FROM airports)")
+                return UploadResult(rows: rows, inserted: rows, updated: 0)
+            }
             try connection.execute("""
                 CREATE TEMP TABLE airports_upload (\(AirportColumn.allCases.map { "\($0.name) \(AirportsRepository.sqlType($0))" }
                     .joined(separator: ", "))) ON COMMIT DROP
@@ -76,6 +86,15 @@ public struct AirportsRepository: Sendable {
             try bumpIdSequence(connection, to: "(SELECT max(id) FROM airports_upload)")
             return UploadResult(rows: rows, inserted: Int(counts.int(0, 0)!), updated: Int(counts.int(0, 1)!))
         }
+    }
+
+    /// True when the table is empty, and then it stays so until this transaction ends: the lock
+    /// (writers wait, readers do not) is taken only when the table looked empty, so uploads into a
+    /// busy table never hold it.
+    private func isEmptyUnderLock(_ connection: PostgresConnection) throws -> Bool {
+        guard try connection.query("SELECT NOT EXISTS (SELECT 1 FROM airports)").bool(0, 0)! else { return false }
+        try connection.execute("LOCK TABLE airports IN SHARE ROW EXCLUSIVE MODE")
+        return try connection.query("SELECT NOT EXISTS (SELECT 1 FROM airports)").bool(0, 0)!
     }
 
     /// Keeps the sequence of server-picked ids above every id written explicitly.

@@ -6,12 +6,7 @@ import TestSupport
 @Suite struct DatabaseOutageTests {
     @Test func theServerAnswers503WhileTheDatabaseIsDownAndRecoversAlone() throws {
         let cluster = try PrivateCluster()
-        var configuration = AppConfiguration(databaseURL: cluster.url)
-        configuration.server.port = 0
-        configuration.server.accessLog = .off
-        configuration.migrationsDirectory = TestEnvironment.packageRoot + "/migrations"
-        let application = Application(configuration)
-        try application.start()
+        let application = try TestEnvironment.startApplication(databaseURL: cluster.url)
         defer { application.stop() }
         let port = application.port
         let body = CitizensAPITests.workedImport

@@ -36,7 +36,10 @@ public enum TestEnvironment {
     }
 
     /// The application most tests share, started once on a free port with the real migrations.
-    public static let application: Application = {
+    public static let application: Application = try! startApplication(databaseURL: databaseURL)
+
+    /// An application of a test's own (its own database or cluster), started on a free port.
+    public static func startApplication(databaseURL: String) throws -> Application {
         var configuration = AppConfiguration(databaseURL: databaseURL)
         configuration.server.port = 0
         configuration.server.accessLog = .off
@@ -44,9 +47,9 @@ public enum TestEnvironment {
         configuration.openAPIPath = packageRoot + "/openapi.json"
         configuration.docsAssetsDirectory = packageRoot + "/.local/swagger-ui"
         let application = Application(configuration)
-        try! application.start()
+        try application.start()
         return application
-    }()
+    }
 
     public static var port: UInt16 { application.port }
 }

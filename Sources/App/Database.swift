@@ -49,7 +49,7 @@ public final class Database: @unchecked Sendable {
     public func readiness() -> (ready: Bool, reason: String) {
         guard isMigrated else { return (false, lock.withLock { lastProblem }) }
         do {
-            try pool.withConnection { try $0.query("SELECT 1") }
+            _ = try pool.withConnection { try $0.query("SELECT 1") }
             return (true, "")
         } catch let error as PostgresError {
             return (false, "the database is unreachable: \(error.message.trimmingCharacters(in: .whitespacesAndNewlines))")

@@ -5,39 +5,43 @@ import HTTP
 /// The one table of every endpoint the server has.
 public enum Routes {
     static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers) {
-        router.add(.GET, "/healthz", execution: .eventLoop, HealthHandlers.healthz)
+        router.add(.GET, "/healthz", execution: .eventLoop) { try HealthHandlers.healthz($0) }
         router.add(.GET, "/readyz", HealthHandlers.readyz { database.readiness() })
         router.add(.GET, "/metrics", HealthHandlers.metrics(metrics))
-        router.add(.GET, "/openapi.json", execution: .eventLoop, docs.openAPI)
-        router.add(.GET, "/docs", execution: .eventLoop, docs.page)
-        router.add(.GET, "/docs/{asset}", execution: .eventLoop, docs.asset)
+        router.add(.GET, "/openapi.json", execution: .eventLoop) { try docs.openAPI($0) }
+        router.add(.GET, "/docs", execution: .eventLoop) { try docs.page($0) }
+        router.add(.GET, "/docs/{asset}", execution: .eventLoop) { try docs.asset($0) }
 
         let citizens = CitizensRepository(pool: database.pool)
-        router.add(.POST, "/imports", database.guarded(ImportCitizensHandler(repository: citizens).handle))
-        router.add(.GET, "/imports/{import_id:int}/citizens", database.guarded(ListCitizensHandler(repository: citizens).handle))
-        router.add(.PATCH, "/imports/{import_id:int}/citizens/{citizen_id:int}",
-                   database.guarded(PatchCitizenHandler(repository: citizens).handle))
-        router.add(.GET, "/imports/{import_id:int}/citizens/birthdays", database.guarded(BirthdaysHandler(repository: citizens).handle))
-        router.add(.GET, "/imports/{import_id:int}/towns/stat/percentile/age",
-                   database.guarded(AgePercentilesHandler(repository: citizens).handle))
+        let importCitizens = ImportCitizensHandler(repository: citizens)
+        let listCitizens = ListCitizensHandler(repository: citizens)
+        let patchCitizen = PatchCitizenHandler(repository: citizens)
+        let birthdays = BirthdaysHandler(repository: citizens)
+        let agePercentiles = AgePercentilesHandler(repository: citizens)
+        router.add(.POST, "/imports", database.guarded { try importCitizens.handle($0) })
+        router.add(.GET, "/imports/{import_id:int}/citizens", database.guarded { try listCitizens.handle($0) })
+        router.add(.PATCH, "/imports/{import_id:int}/citizens/{citizen_id:int}", database.guarded { try patchCitizen.handle($0) })
+        router.add(.GET, "/imports/{import_id:int}/citizens/birthdays", database.guarded { try birthdays.handle($0) })
+        router.add(.GET, "/imports/{import_id:int}/towns/stat/percentile/age", database.guarded { try agePercentiles.handle($0) })
 
         let airports = AirportsRepository(pool: database.pool)
-        let upload = database.guarded(UploadAirportsHandler(repository: airports).handle)
-        router.add(.POST, "/upload", upload)
-        router.add(.POST, "/airports/upload", upload)
+        let upload = UploadAirportsHandler(repository: airports)
+        let list = ListAirportsHandler(repository: airports)
         let items = AirportHandlers(repository: airports)
-        router.add(.GET, "/airports", database.guarded(ListAirportsHandler(repository: airports).handle))
-        router.add(.POST, "/airports", database.guarded(items.create))
-        router.add(.GET, "/airports/{id:int}", database.guarded(items.get))
-        router.add(.PUT, "/airports/{id:int}", database.guarded(items.replace))
-        router.add(.PATCH, "/airports/{id:int}", database.guarded(items.change))
-        router.add(.DELETE, "/airports/{id:int}", database.guarded(items.delete))
         let links = AirportLinkHandlers(repository: airports)
-        router.add(.GET, "/airports/create", database.guarded(links.stageCreate))
-        router.add(.GET, "/airports/{id:int}/update", database.guarded(links.stageUpdate))
-        router.add(.GET, "/airports/{id:int}/delete", database.guarded(links.deleteFlag))
-        router.add(.GET, "/airports/{id:int}/restore", database.guarded(links.restore))
-        router.add(.GET, "/confirmations/{token}", database.guarded(links.confirm))
-        router.add(.POST, "/confirmations/{token}", database.guarded(links.confirm))
+        router.add(.POST, "/upload", database.guarded { try upload.handle($0) })
+        router.add(.POST, "/airports/upload", database.guarded { try upload.handle($0) })
+        router.add(.GET, "/airports", database.guarded { try list.handle($0) })
+        router.add(.POST, "/airports", database.guarded { try items.create($0) })
+        router.add(.GET, "/airports/{id:int}", database.guarded { try items.get($0) })
+        router.add(.PUT, "/airports/{id:int}", database.guarded { try items.replace($0) })
+        router.add(.PATCH, "/airports/{id:int}", database.guarded { try items.change($0) })
+        router.add(.DELETE, "/airports/{id:int}", database.guarded { try items.delete($0) })
+        router.add(.GET, "/airports/create", database.guarded { try links.stageCreate($0) })
+        router.add(.GET, "/airports/{id:int}/update", database.guarded { try links.stageUpdate($0) })
+        router.add(.GET, "/airports/{id:int}/delete", database.guarded { try links.deleteFlag($0) })
+        router.add(.GET, "/airports/{id:int}/restore", database.guarded { try links.restore($0) })
+        router.add(.GET, "/confirmations/{token}", database.guarded { try links.confirm($0) })
+        router.add(.POST, "/confirmations/{token}", database.guarded { try links.confirm($0) })
     }
 }

@@ -1,0 +1,230 @@
+import CLinux
+import Glibc
+
+/// From a parsed head to a running handler: framing, routing, the worker pool, the body.
+extension Connection {
+    func begin(_ head: RequestHead) {
+        let clientID = head.headers.first("X-Request-Id")
+        let requestId = clientID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
+        let framing: RequestFraming
+        switch RequestFraming.analyze(head) {
+        case let .failure(error):
+            let exchange = Exchange(method: head.method, target: head.target, version: head.version, requestId: requestId,
+                                    started: loop.now, keepAlive: false, origin: head.headers.first("Origin"),
+                                    acceptEncoding: nil, bodyDone: true)
+            self.exchange = exchange
+            start = end
+            queueResponse(exchange, error.response, close: true)
+            return
+        case let .success(value):
+            framing = value
+        }
+        let exchange = Exchange(method: head.method, target: head.target, version: head.version, requestId: requestId,
+                                started: loop.now, keepAlive: framing.keepAlive, origin: head.headers.first("Origin"),
+                                acceptEncoding: head.headers.first("Accept-Encoding"), bodyDone: !framing.hasBody)
+        self.exchange = exchange
+        if framing.hasBody {
+            exchange.decoder = BodyDecoder(framing: framing, maxBody: configuration.maxBodyBytes,
+                                           maxInflated: configuration.maxInflatedBytes)
+            if case let .fixed(length) = framing.length {
+                exchange.drainAllowed = length <= 64 * 1024 && !framing.expectContinue
+                if length > configuration.maxBodyBytes {
+                    queueResponse(exchange, RequestBody.tooLarge(Int(configuration.maxBodyBytes)).response, close: true)
+                    return
+                }
+            }
+        }
+
+        guard let (path, query) = splitTarget(head.target, method: head.method) else {
+            queueResponse(exchange, HTTPError(400, "Malformed request target.").response)
+            return
+        }
+        if path == "*" {
+            var response = Response(status: 200)
+            response.headers.add("Allow", context.router.allMethodsHeader)
+            queueResponse(exchange, response)
+            return
+        }
+        switch context.router.resolve(head.method, path: path) {
+        case .notFound:
+            queueResponse(exchange, HTTPError.notFound().response)
+        case .badPath:
+            queueResponse(exchange, HTTPError(400, "The path is not valid percent-encoded UTF-8.").response)
+        case let .methodNotAllowed(allow):
+            var headers = Headers()
+            headers.add("Allow", allow)
+            queueResponse(exchange, HTTPError(405, "\(head.method) is not allowed here; see Allow.", headers: headers).response)
+        case let .options(allow):
+            if let origin = exchange.origin, head.headers.contains("Access-Control-Request-Method"),
+               configuration.cors.allows(origin) {
+                let preflight = configuration.cors.preflight(origin: origin,
+                                                             requestedHeaders: head.headers.first("Access-Control-Request-Headers"),
+                                                             allow: allow)
+                queueResponse(exchange, preflight, cors: false)
+            } else {
+                var response = Response(status: 200)
+                response.headers.add("Allow", allow)
+                queueResponse(exchange, response)
+            }
+        case let .route(route, parameters):
+            exchange.route = route.template
+            dispatch(route, parameters, head, path: path, query: query, framing: framing, exchange: exchange)
+        }
+    }
+
+    func splitTarget(_ target: String, method: HTTPMethod) -> (String, String?)? {
+        if target == "*" { return method == .OPTIONS ? ("*", nil) : nil }
+        var rest = Substring(target)
+        if !rest.hasPrefix("/") {
+            guard let schemeEnd = rest.range(of: "://") else { return nil }
+            rest = rest[schemeEnd.upperBound...]
+            guard let slash = rest.firstIndex(of: "/") else { return ("/", nil) }
+            rest = rest[slash...]
+        }
+        if let mark = rest.firstIndex(of: "?") {
+            return (String(rest[..<mark]), String(rest[rest.index(after: mark)...]))
+        }
+        return (String(rest), nil)
+    }
+
+    func dispatch(_ route: Route, _ parameters: PathParameters, _ head: RequestHead, path: String, query: String?,
+                          framing: RequestFraming, exchange: Exchange) {
+        let body: RequestBody
+        if framing.hasBody {
+            var declared: Int64?
+            if case let .fixed(n) = framing.length, framing.coding == .identity { declared = n }
+            body = RequestBody(declaredLength: declared)
+            exchange.sink = body
+            body.onSpaceAvailable = { [loop, weak self] in
+                guard let self else { return }
+                loop.post(.resume(self, exchange))
+            }
+            if framing.expectContinue && end == start {
+                output.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                flush()
+            }
+        } else {
+            body = RequestBody.empty()
+        }
+        let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body,
+                              requestId: exchange.requestId, parameters: parameters)
+        let threshold = configuration.compressionThreshold
+        if route.execution == .eventLoop && !framing.hasBody {
+            queueResponse(exchange, Connection.run(route, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold))
+            return
+        }
+        let accepted = context.workers.submit { [loop, weak self] in
+            var response = Connection.run(route, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold)
+            guard let self else { return }
+            guard let producer = response.producer else {
+                loop.post(.response(self, exchange, response))
+                return
+            }
+            if exchange.version == .http10 {
+                // No chunked framing for HTTP/1.0: collect the body whole.
+                var collected: [UInt8] = []
+                let collector = ResponseStream(bounded: false) { collected.append(contentsOf: $0) }
+                do { try producer(collector) } catch {
+                    response = Connection.failure(error, request)
+                }
+                response.producer = nil
+                if response.body.isEmpty { response.body = collected }
+                loop.post(.response(self, exchange, response))
+                return
+            }
+            let stream = ResponseStream { [weak self] bytes in
+                guard let self else { return }
+                loop.post(.chunk(self, exchange, bytes))
+            }
+            exchange.stream = stream
+            loop.post(.response(self, exchange, response))
+            guard request.method != .HEAD else {
+                loop.post(.streamEnd(self, exchange, failed: false))
+                return
+            }
+            var failed = false
+            do { try producer(stream) } catch is ResponseStream.Closed {
+                failed = true
+            } catch {
+                ServerLog.error("request \(request.requestId) \(request.method) \(request.path) failed while streaming: \(error)")
+                failed = true
+            }
+            loop.post(.streamEnd(self, exchange, failed: failed))
+        }
+        if !accepted {
+            queueResponse(exchange, HTTPError.unavailable("The server is busy; try again shortly.").response)
+        }
+    }
+
+    /// Runs a handler and turns whatever it throws into a problem response.
+    static func run(_ route: Route, _ request: Request, acceptEncoding: String?, threshold: Int) -> Response {
+        var response: Response
+        do {
+            response = try route.handler(request)
+        } catch let error as HTTPError {
+            response = error.response
+            if error.closeConnection { response.headers.add("Connection", "close") }
+        } catch {
+            response = failure(error, request)
+        }
+        if response.producer == nil {
+            ResponseCompression.apply(&response, acceptEncoding: acceptEncoding, threshold: threshold)
+        }
+        return response
+    }
+
+    /// A 500 that shows nothing of `error`; the log has it with the request id.
+    static func failure(_ error: Error, _ request: Request) -> Response {
+        if let error = error as? HTTPError { return error.response }
+        ServerLog.error("request \(request.requestId) \(request.method) \(request.path) failed: \(error)")
+        return HTTPError(500, "The server failed to answer; the request id identifies it in the log.").response
+    }
+
+    func feedBody(_ exchange: Exchange) {
+        var paused = false
+        let sink = exchange.sink
+        do {
+            let consumed = try exchange.decoder!.feed(UnsafeBufferPointer(start: buffer! + start, count: end - start)) { chunk in
+                if let sink, !sink.append(chunk) { paused = true }
+            }
+            start += consumed
+            if start == end { start = 0; end = 0 }
+            exchange.lastBodyActivity = loop.now
+            if paused { readPaused = true }
+            if exchange.decoder!.isComplete {
+                exchange.decoder = nil
+                exchange.bodyDone = true
+                exchange.sink?.finish()
+                if exchange.responseWritten { complete(exchange) }
+            }
+        } catch let error as HTTPError {
+            start = end
+            bodyFailed(exchange, error)
+        } catch {
+            start = end
+            bodyFailed(exchange, HTTPError(400, "Malformed body.", closeConnection: true))
+        }
+    }
+
+    /// The body broke off (bad framing, too large, stalled, client gone): the handler learns it
+    /// from its next read; if nobody reads the body, the engine answers itself.
+    func bodyFailed(_ exchange: Exchange, _ error: HTTPError) {
+        exchange.bodyDone = true
+        exchange.decoder = nil
+        closeAfterWrite = true
+        if let sink = exchange.sink, !exchange.responseQueued {
+            sink.fail(error)
+        } else if !exchange.responseQueued {
+            queueResponse(exchange, error.response, close: true)
+        } else if exchange.responseWritten {
+            closeOrLinger()
+        }
+    }
+
+    func resume(_ exchange: Exchange) {
+        guard !closed, self.exchange === exchange, readPaused else { return }
+        readPaused = false
+        process()
+        if !closed { updateInterest() }
+    }
+}

@@ -6,7 +6,8 @@ public struct AppConfiguration: Sendable {
     public var server = ServerConfiguration()
     /// A libpq URI or conninfo string.
     public var databaseURL: String
-    public var databasePoolSize = 16
+    /// nil: one connection per worker thread.
+    public var databasePoolSize: Int?
     public var migrationsDirectory = "migrations"
     /// Apply pending migrations at start (else only check them).
     public var migrateOnStart = true
@@ -29,7 +30,7 @@ public final class Application: @unchecked Sendable {
     public init(_ configuration: AppConfiguration) {
         self.configuration = configuration
         var poolConfiguration = PostgresPool.Configuration(url: configuration.databaseURL)
-        poolConfiguration.size = configuration.databasePoolSize
+        poolConfiguration.size = configuration.databasePoolSize ?? configuration.server.workerThreads
         database = Database(pool: PostgresPool(poolConfiguration),
                             migrations: MigrationRunner(directory: configuration.migrationsDirectory, url: configuration.databaseURL))
         let router = Router()

@@ -15,7 +15,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Event loops (threads accepting and serving connections). [env: EVENT_LOOPS, default: cores]")
     var eventLoops: Int?
 
-    @Option(help: "Worker threads running handlers. [env: WORKER_THREADS, default: 16]")
+    @Option(help: "Worker threads running handlers. [env: WORKER_THREADS, default: 4 per core]")
     var workerThreads: Int?
 
     @Option(help: "Largest request body in bytes. [env: MAX_BODY_BYTES, default: 268435456]")
@@ -47,7 +47,7 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Database connections in the pool. [env: DB_POOL_SIZE, default: 16]")
+    @Option(help: "Database connections in the pool. [env: DB_POOL_SIZE, default: one per worker thread]")
     var dbPoolSize: Int?
 
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")

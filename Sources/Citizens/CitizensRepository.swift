@@ -127,10 +127,15 @@ public struct CitizensRepository: Sendable {
         try pool.transaction { connection in
             let locked = try connection.query("SELECT 1 FROM imports WHERE import_id = $1 FOR UPDATE", [importId])
             guard locked.rowCount == 1 else { throw Failure.importNotFound }
+            // A statement of its own, after the lock: its snapshot sees every patch committed
+            // before ours. (Read in the locking statement, the relatives could be stale: waiting
+            // for a lock refreshes only the locked row.)
             let current = try connection.query(
-                "SELECT relatives FROM citizens WHERE import_id = $1 AND citizen_id = $2", [importId, citizenId])
+                "SELECT true, relatives FROM citizens WHERE import_id = $1 AND citizen_id = $2", [importId, citizenId])
             guard current.rowCount == 1 else { throw Failure.citizenNotFound }
 
+            var removed: [Int64] = []
+            var added: [Int64] = []
             if let wanted = patch.relatives {
                 let others = wanted.filter { $0 != citizenId }
                 if !others.isEmpty {
@@ -142,24 +147,21 @@ public struct CitizensRepository: Sendable {
                         throw Failure.unknownRelatives(others.filter { !existing.contains($0) })
                     }
                 }
-                let old = Set(CopyText.parseIntArray(current, 0, 0))
+                let old = Set(CopyText.parseIntArray(current, 0, 1))
                 let new = Set(wanted)
-                let removed = old.subtracting(new).subtracting([citizenId]).sorted()
-                let added = new.subtracting(old).subtracting([citizenId]).sorted()
-                if !removed.isEmpty {
-                    try connection.query("""
-                        UPDATE citizens SET relatives = array_remove(relatives, $2)
-                        WHERE import_id = $1 AND citizen_id = ANY($3::bigint[])
-                        """, [importId, citizenId, PostgresArray(removed)])
-                }
-                if !added.isEmpty {
-                    try connection.query("""
-                        UPDATE citizens SET relatives = ARRAY(SELECT DISTINCT r FROM unnest(relatives || $2::bigint) AS r ORDER BY r)
-                        WHERE import_id = $1 AND citizen_id = ANY($3::bigint[])
-                        """, [importId, citizenId, PostgresArray(added)])
-                }
+                removed = old.subtracting(new).subtracting([citizenId]).sorted()
+                added = new.subtracting(old).subtracting([citizenId]).sorted()
             }
+            // The three updates touch disjoint rows (the citizen, the relatives it loses, the ones
+            // it gains), so one statement with data-modifying CTEs can do them all.
             let updated = try connection.query("""
+                WITH lost AS (
+                    UPDATE citizens SET relatives = array_remove(relatives, $2)
+                    WHERE import_id = $1 AND citizen_id = ANY($11::bigint[])
+                ), gained AS (
+                    UPDATE citizens SET relatives = ARRAY(SELECT DISTINCT r FROM unnest(relatives || $2::bigint) AS r ORDER BY r)
+                    WHERE import_id = $1 AND citizen_id = ANY($12::bigint[])
+                )
                 UPDATE citizens SET
                     town = coalesce($3, town), street = coalesce($4, street), building = coalesce($5, building),
                     apartment = coalesce($6, apartment), name = coalesce($7, name),
@@ -168,7 +170,8 @@ public struct CitizensRepository: Sendable {
                 WHERE import_id = $1 AND citizen_id = $2
                 RETURNING \(CitizensRepository.selectColumns)
                 """, [importId, citizenId, patch.town, patch.street, patch.building, patch.apartment, patch.name,
-                      patch.birthDate?.iso, patch.gender, patch.relatives.map { PostgresArray($0) }])
+                      patch.birthDate?.iso, patch.gender, patch.relatives.map { PostgresArray($0) },
+                      PostgresArray(removed), PostgresArray(added)])
             return CitizenRows(result: updated).citizen(0)
         }
     }

@@ -13,8 +13,9 @@ public struct CitizenValidator {
 
     private var full: Bool { errors.count >= CitizenValidator.maxErrors }
 
-    private mutating func fail(_ pointer: String, _ detail: String) {
-        if !full { errors.append(ProblemField(pointer: pointer, detail: detail)) }
+    /// The pointer is built only when a field fails: valid imports make no pointer strings.
+    private mutating func fail(_ pointer: @autoclosure () -> String, _ detail: String) {
+        if !full { errors.append(ProblemField(pointer: pointer(), detail: detail)) }
     }
 
     private func failure(_ detail: String) -> HTTPError {
@@ -56,9 +57,9 @@ public struct CitizenValidator {
         }
     }
 
-    private mutating func validateCitizen(_ value: JSONValue, at pointer: String) -> Citizen? {
+    private mutating func validateCitizen(_ value: JSONValue, at pointer: @autoclosure () -> String) -> Citizen? {
         guard case let .object(members) = value else {
-            fail(pointer, "must be an object")
+            fail(pointer(), "must be an object")
             return nil
         }
         var fields = [JSONValue?](repeating: nil, count: Citizen.fieldNames.count)
@@ -66,22 +67,22 @@ public struct CitizenValidator {
             if let slot = Citizen.fieldNames.firstIndex(of: member.key) {
                 fields[slot] = member.value
             } else {
-                fail(pointer + "/" + JSONValue.pointerToken(member.key), "unknown field")
+                fail(pointer() + "/" + JSONValue.pointerToken(member.key), "unknown field")
             }
         }
         for (slot, name) in Citizen.fieldNames.enumerated() where fields[slot] == nil {
-            fail(pointer + "/" + name, "is required")
+            fail(pointer() + "/" + name, "is required")
         }
         let errorsBefore = errors.count
-        let id = fields[0].flatMap { identifier($0, at: pointer + "/citizen_id") }
-        let town = fields[1].flatMap { place($0, at: pointer + "/town") }
-        let street = fields[2].flatMap { place($0, at: pointer + "/street") }
-        let building = fields[3].flatMap { place($0, at: pointer + "/building") }
-        let apartment = fields[4].flatMap { identifier($0, at: pointer + "/apartment") }
-        let name = fields[5].flatMap { personName($0, at: pointer + "/name") }
-        let birthDate = fields[6].flatMap { date($0, at: pointer + "/birth_date") }
-        let gender = fields[7].flatMap { genderValue($0, at: pointer + "/gender") }
-        let relatives = fields[8].flatMap { relativeIds($0, at: pointer + "/relatives") }
+        let id = fields[0].flatMap { identifier($0, at: pointer() + "/citizen_id") }
+        let town = fields[1].flatMap { place($0, at: pointer() + "/town") }
+        let street = fields[2].flatMap { place($0, at: pointer() + "/street") }
+        let building = fields[3].flatMap { place($0, at: pointer() + "/building") }
+        let apartment = fields[4].flatMap { identifier($0, at: pointer() + "/apartment") }
+        let name = fields[5].flatMap { personName($0, at: pointer() + "/name") }
+        let birthDate = fields[6].flatMap { date($0, at: pointer() + "/birth_date") }
+        let gender = fields[7].flatMap { genderValue($0, at: pointer() + "/gender") }
+        let relatives = fields[8].flatMap { relativeIds($0, at: pointer() + "/relatives") }
         guard errors.count == errorsBefore, let id, let town, let street, let building, let apartment, let name,
               let birthDate, let gender, let relatives else { return nil }
         return Citizen(citizenId: id, town: town, street: street, building: building, apartment: apartment,
@@ -143,41 +144,41 @@ public struct CitizenValidator {
 
     // MARK: fields
 
-    private mutating func identifier(_ value: JSONValue, at pointer: String) -> Int64? {
+    private mutating func identifier(_ value: JSONValue, at pointer: @autoclosure () -> String) -> Int64? {
         guard case let .number(number) = value, number.isIntegerLiteral else {
-            fail(pointer, value == .null ? "must not be null" : "must be an integer")
+            fail(pointer(), value == .null ? "must not be null" : "must be an integer")
             return nil
         }
         guard let int = number.int64, int >= 0 else {
-            fail(pointer, "must be an integer from 0 to 9223372036854775807")
+            fail(pointer(), "must be an integer from 0 to 9223372036854775807")
             return nil
         }
         return int
     }
 
-    private mutating func string(_ value: JSONValue, at pointer: String) -> String? {
+    private mutating func string(_ value: JSONValue, at pointer: @autoclosure () -> String) -> String? {
         guard case let .string(s) = value else {
-            fail(pointer, value == .null ? "must not be null" : "must be a string")
+            fail(pointer(), value == .null ? "must not be null" : "must be a string")
             return nil
         }
         var count = 0
         for scalar in s.unicodeScalars {
             if scalar.value == 0 {
-                fail(pointer, "must not contain U+0000")
+                fail(pointer(), "must not contain U+0000")
                 return nil
             }
             count += 1
         }
         guard count >= 1 && count <= 256 else {
-            fail(pointer, "must be 1 to 256 characters long")
+            fail(pointer(), "must be 1 to 256 characters long")
             return nil
         }
         return s
     }
 
     /// town, street, building: also at least one letter or digit.
-    private mutating func place(_ value: JSONValue, at pointer: String) -> String? {
-        guard let s = string(value, at: pointer) else { return nil }
+    private mutating func place(_ value: JSONValue, at pointer: @autoclosure () -> String) -> String? {
+        guard let s = string(value, at: pointer()) else { return nil }
         let hasLetterOrDigit = s.unicodeScalars.contains { scalar in
             switch scalar.properties.generalCategory {
             case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
@@ -188,59 +189,59 @@ public struct CitizenValidator {
             }
         }
         guard hasLetterOrDigit else {
-            fail(pointer, "must contain at least one letter or digit")
+            fail(pointer(), "must contain at least one letter or digit")
             return nil
         }
         return s
     }
 
-    private mutating func personName(_ value: JSONValue, at pointer: String) -> String? {
-        string(value, at: pointer)
+    private mutating func personName(_ value: JSONValue, at pointer: @autoclosure () -> String) -> String? {
+        string(value, at: pointer())
     }
 
-    private mutating func date(_ value: JSONValue, at pointer: String) -> CivilDate? {
+    private mutating func date(_ value: JSONValue, at pointer: @autoclosure () -> String) -> CivilDate? {
         guard case let .string(s) = value else {
-            fail(pointer, value == .null ? "must not be null" : "must be a string DD.MM.YYYY")
+            fail(pointer(), value == .null ? "must not be null" : "must be a string DD.MM.YYYY")
             return nil
         }
         guard let date = CivilDate(dotted: s) else {
-            fail(pointer, "must be a real date in DD.MM.YYYY")
+            fail(pointer(), "must be a real date in DD.MM.YYYY")
             return nil
         }
         guard date <= today else {
-            fail(pointer, "must not be after today (\(today.dotted), UTC)")
+            fail(pointer(), "must not be after today (\(today.dotted), UTC)")
             return nil
         }
         return date
     }
 
-    private mutating func genderValue(_ value: JSONValue, at pointer: String) -> String? {
+    private mutating func genderValue(_ value: JSONValue, at pointer: @autoclosure () -> String) -> String? {
         guard case let .string(s) = value else {
-            fail(pointer, value == .null ? "must not be null" : "must be a string")
+            fail(pointer(), value == .null ? "must not be null" : "must be a string")
             return nil
         }
         guard s == "male" || s == "female" else {
-            fail(pointer, "must be male or female")
+            fail(pointer(), "must be male or female")
             return nil
         }
         return s
     }
 
-    private mutating func relativeIds(_ value: JSONValue, at pointer: String) -> [Int64]? {
+    private mutating func relativeIds(_ value: JSONValue, at pointer: @autoclosure () -> String) -> [Int64]? {
         guard case let .array(items) = value else {
-            fail(pointer, value == .null ? "must not be null" : "must be an array of citizen ids")
+            fail(pointer(), value == .null ? "must not be null" : "must be an array of citizen ids")
             return nil
         }
         var ids: [Int64] = []
         ids.reserveCapacity(items.count)
         var ok = true
         for (index, item) in items.enumerated() {
-            if let id = identifier(item, at: "\(pointer)/\(index)") { ids.append(id) } else { ok = false }
+            if let id = identifier(item, at: "\(pointer())/\(index)") { ids.append(id) } else { ok = false }
         }
         guard ok else { return nil }
         ids.sort()
         for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] {
-            fail(pointer, "citizen \(ids[i]) is listed more than once")
+            fail(pointer(), "citizen \(ids[i]) is listed more than once")
             return nil
         }
         return ids

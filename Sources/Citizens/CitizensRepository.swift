@@ -33,7 +33,7 @@ public struct CitizensRepository: Sendable {
                         CopyText.string(citizen.building, to: &line); line.append(0x09)
                         CopyText.int(citizen.apartment, to: &line); line.append(0x09)
                         CopyText.string(citizen.name, to: &line); line.append(0x09)
-                        line.append(contentsOf: citizen.birthDate.iso.utf8); line.append(0x09)
+                        CopyText.date(citizen.birthDate, to: &line); line.append(0x09)
                         line.append(contentsOf: citizen.gender.utf8); line.append(0x09)
                         CopyText.intArray(citizen.relatives, to: &line)
                         line.append(0x0A)
@@ -212,8 +212,35 @@ public struct CitizenRows {
 
 /// PostgreSQL's COPY text format and array literals.
 enum CopyText {
+    /// Decimal digits, written straight into the buffer (no String per number).
     static func int(_ value: Int64, to out: inout [UInt8]) {
-        out.append(contentsOf: String(value).utf8)
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            if value == Int64.min { out.append(contentsOf: "9223372036854775808".utf8); return }
+        }
+        var rest = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                rest /= 10
+                count += 1
+            } while rest > 0
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
+        }
+    }
+
+    /// YYYY-MM-DD.
+    static func date(_ date: CivilDate, to out: inout [UInt8]) {
+        out.append(UInt8(0x30 + date.year / 1000 % 10)); out.append(UInt8(0x30 + date.year / 100 % 10))
+        out.append(UInt8(0x30 + date.year / 10 % 10)); out.append(UInt8(0x30 + date.year % 10))
+        out.append(UInt8(ascii: "-"))
+        out.append(UInt8(0x30 + date.month / 10)); out.append(UInt8(0x30 + date.month % 10))
+        out.append(UInt8(ascii: "-"))
+        out.append(UInt8(0x30 + date.day / 10)); out.append(UInt8(0x30 + date.day % 10))
     }
 
     /// Escapes backslash, tab, newline and carriage return.

@@ -161,13 +161,19 @@ public struct CitizenValidator {
             fail(pointer(), value == .null ? "must not be null" : "must be a string")
             return nil
         }
-        var count = 0
-        for scalar in s.unicodeScalars {
-            if scalar.value == 0 {
-                fail(pointer(), "must not contain U+0000")
-                return nil
+        // On the UTF-8 bytes: U+0000 is the byte 0, and every scalar has one lead byte.
+        var text = s
+        let (count, hasNUL) = text.withUTF8 { utf8 -> (Int, Bool) in
+            var count = 0
+            for b in utf8 {
+                if b == 0 { return (count, true) }
+                if b & 0xC0 != 0x80 { count += 1 }
             }
-            count += 1
+            return (count, false)
+        }
+        if hasNUL {
+            fail(pointer(), "must not contain U+0000")
+            return nil
         }
         guard count >= 1 && count <= 256 else {
             fail(pointer(), "must be 1 to 256 characters long")

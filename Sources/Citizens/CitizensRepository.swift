@@ -44,20 +44,6 @@ public struct CitizensRepository: Sendable {
         }
     }
 
-    /// The citizens of an import ordered by id, handed row by row to `row` straight from the
-    /// result (no intermediate objects).
-    public func withCitizens<T>(importId: Int64, _ body: (CitizenRows) throws -> T) throws -> T {
-        try pool.retrying {
-            try pool.withConnection { connection in
-                let result = try connection.query("""
-                    SELECT \(CitizensRepository.selectColumns) FROM citizens WHERE import_id = $1 ORDER BY citizen_id
-                    """, [importId])
-                if result.rowCount == 0, try !importExists(importId, connection) { throw Failure.importNotFound }
-                return try body(CitizenRows(result: result))
-            }
-        }
-    }
-
     public func importExists(_ importId: Int64) throws -> Bool {
         try pool.retrying { try pool.withConnection { try importExists(importId, $0) } }
     }

@@ -1,4 +1,5 @@
 import CLinux
+import Foundation
 import Glibc
 
 /// From a parsed head to a running handler: framing, routing, the worker pool, the body.

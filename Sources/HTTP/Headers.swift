@@ -43,18 +43,6 @@ public struct Headers: Sendable, Sequence {
 
     public func contains(_ name: String) -> Bool { first(name) != nil }
 
-    /// The comma-separated list elements of every field of that name, trimmed and lowercased.
-    public func tokens(_ name: String) -> [String] {
-        var result: [String] = []
-        for value in all(name) {
-            for part in value.split(separator: ",", omittingEmptySubsequences: true) {
-                let token = part.trimmingASCIIWhitespace().lowercased()
-                if !token.isEmpty { result.append(token) }
-            }
-        }
-        return result
-    }
-
     static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
         var a = a, b = b
         return a.withUTF8 { x in

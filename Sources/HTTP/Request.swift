@@ -22,13 +22,6 @@ public final class Request: @unchecked Sendable {
         self.parameters = parameters
     }
 
-    /// For tools and tests that call handlers directly.
-    public static func make(method: HTTPMethod, path: String, query: String? = nil, headers: Headers = Headers(),
-                            body: [UInt8] = [], parameters: PathParameters = PathParameters()) -> Request {
-        Request(method: method, path: path, query: query, headers: headers, body: .complete(body),
-                requestId: "local", parameters: parameters)
-    }
-
     /// The query as decoded name/value pairs, in order (`+` is a space).
     public func queryItems() throws -> [(name: String, value: String)] {
         guard let query, !query.isEmpty else { return [] }

@@ -33,15 +33,6 @@ public final class RequestBody: @unchecked Sendable {
         return body
     }()
 
-    /// A finished body holding `bytes` (for tools and tests).
-    public static func complete(_ bytes: [UInt8]) -> RequestBody {
-        let body = RequestBody(declaredLength: Int64(bytes.count))
-        if !bytes.isEmpty { body.chunks = [bytes] }
-        body.buffered = bytes.count
-        body.finished = true
-        return body
-    }
-
     /// The next piece of the body, or nil at its end. Throws the error that ended the body early
     /// (a 400 for broken framing, a 413 for a bomb, a 408 for a stalled client).
     public func read() throws -> [UInt8]? {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Request counts by route and status, a latency histogram and open connections, in
 /// Prometheus text format. Each event loop records into its own stripe, so recording never
 /// contends; `/metrics` reads the stripes one by one.
@@ -97,37 +99,5 @@ public final class ServerMetrics: @unchecked Sendable {
 
     private func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        return components(separatedBy: target).joined(separator: replacement)
-    }
-
-    func components(separatedBy separator: String) -> [String] {
-        var parts: [String] = []
-        var rest = self[...]
-        while let range = rest.range(of: separator) {
-            parts.append(String(rest[..<range.lowerBound]))
-            rest = rest[range.upperBound...]
-        }
-        parts.append(String(rest))
-        return parts
-    }
-}
-
-extension Substring {
-    func range(of needle: String) -> Range<Index>? {
-        guard let first = needle.first else { return nil }
-        var i = startIndex
-        while i < endIndex {
-            if self[i] == first, self[i...].hasPrefix(needle) {
-                return i..<index(i, offsetBy: needle.count)
-            }
-            i = index(after: i)
-        }
-        return nil
     }
 }

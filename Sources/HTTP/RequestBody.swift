@@ -47,9 +47,15 @@ public final class RequestBody: @unchecked Sendable {
             return nil
         }
         let chunk = chunks[chunkIndex]
+        // Release the slot now: while the socket keeps the queue topped up it never empties, and
+        // chunks already read would stay referenced (an upload's memory grew with its size).
+        chunks[chunkIndex] = []
         chunkIndex += 1
         if chunkIndex == chunks.count {
             chunks.removeAll(keepingCapacity: true)
+            chunkIndex = 0
+        } else if chunkIndex >= 256 {
+            chunks.removeFirst(chunkIndex)
             chunkIndex = 0
         }
         buffered -= chunk.count
@@ -77,6 +83,11 @@ public final class RequestBody: @unchecked Sendable {
 
     static func tooLarge(_ limit: Int) -> HTTPError {
         HTTPError(413, "The request body is larger than \(limit) bytes.", closeConnection: true)
+    }
+
+    /// Bytes held by the queue, read or not (for tests).
+    var retainedBytes: Int {
+        lock.withLock { chunks.reduce(0) { $0 + $1.count } }
     }
 
     // MARK: producer side, called by the event loop

@@ -34,7 +34,10 @@ public final class Application: @unchecked Sendable {
         database = Database(pool: PostgresPool(poolConfiguration),
                             migrations: MigrationRunner(directory: configuration.migrationsDirectory, url: configuration.databaseURL))
         let router = Router()
-        server = Server(configuration: configuration.server, router: router)
+        var serverConfiguration = configuration.server
+        // Confirmation links carry their token in the path; it stays out of the log.
+        serverConfiguration.accessLogRedactedPrefixes.append("/confirmations/")
+        server = Server(configuration: serverConfiguration, router: router)
         server.metrics.extraProviders.append { [database] in database.metricsText() }
         Routes.register(on: router, database: database, metrics: server.metrics,
                         docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory))

@@ -5,14 +5,20 @@ import JSON
 /// wake-up, so logging costs no syscall per request.
 final class AccessLog {
     private let format: ServerConfiguration.AccessLogFormat
+    private let redactedPrefixes: [String]
     private var buffer: [UInt8] = []
 
-    init(format: ServerConfiguration.AccessLogFormat) {
+    init(format: ServerConfiguration.AccessLogFormat, redactedPrefixes: [String] = []) {
         self.format = format
+        self.redactedPrefixes = redactedPrefixes
         buffer.reserveCapacity(16 * 1024)
     }
 
-    func record(method: HTTPMethod, path: String, status: Int, bytes: Int, seconds: Double, requestId: String) {
+    func record(method: HTTPMethod, path rawPath: String, status: Int, bytes: Int, seconds: Double, requestId: String) {
+        var path = rawPath
+        if let prefix = redactedPrefixes.first(where: { rawPath.hasPrefix($0) && rawPath.count > $0.count }) {
+            path = prefix + "…"
+        }
         switch format {
         case .off:
             return

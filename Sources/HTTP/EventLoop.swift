@@ -43,7 +43,8 @@ final class EventLoop: @unchecked Sendable {
         now = monotonicNow()
         lastSweep = now
         requestIDs = RequestIDGenerator(loop: index)
-        accessLog = AccessLog(format: context.configuration.accessLog)
+        accessLog = AccessLog(format: context.configuration.accessLog,
+                              redactedPrefixes: context.configuration.accessLogRedactedPrefixes)
         register(listenFD, events: EPOLLIN.rawValue)
         register(wakeFD, events: EPOLLIN.rawValue)
     }

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 10_000
     public var shutdownGrace = 10.0
     public var accessLog = AccessLogFormat.text
+    /// Paths under these prefixes are logged with the rest replaced by `…` (secrets in URLs).
+    public var accessLogRedactedPrefixes: [String] = []
     public var cors = CORSPolicy()
     /// Responses at least this large are gzipped for clients that accept it.
     public var compressionThreshold = 1024

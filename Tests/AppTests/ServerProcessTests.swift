@@ -26,13 +26,16 @@ import TestSupport
         let (pid, port, log) = try start([])
         _ = try httpRequest(port: port, "GET", "/airports/404404404", headers: [("X-Request-Id", "trace-me-1")])
         _ = try httpRequest(port: port, "GET", "/nowhere")
+        _ = try httpRequest(port: port, "GET", "/confirmations/0123456789abcdef0123456789abcdef")
         kill(pid, SIGTERM)
         #expect(waitForExit(pid) == 0)
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         let accessLines = lines.filter { $0.hasPrefix("GET ") }
         #expect(accessLines.contains { $0.hasPrefix("GET /airports/404404404 404 ") && $0.hasSuffix(" trace-me-1") })
         #expect(accessLines.contains { $0.hasPrefix("GET /nowhere 404 ") })
-        #expect(accessLines.count == 3, "one line per request (the start-up probe included): \(accessLines)")
+        #expect(accessLines.count == 4, "one line per request (the start-up probe included): \(accessLines)")
+        #expect(accessLines.contains { $0.hasPrefix("GET /confirmations/… 404 ") }, "tokens stay out of the log")
+        #expect(!lines.contains { $0.contains("0123456789abcdef") })
     }
 
     @Test func theJSONAccessLogIsOneObjectPerLine() throws {

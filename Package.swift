@@ -26,7 +26,7 @@ let package = Package(
             "App", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "FuzzRequestParser", dependencies: ["HTTP", "JSON", "Airports"], path: "Fuzz/RequestParser"),
+        .executableTarget(name: "FuzzRequestParser", dependencies: ["HTTP", "JSON", "Airports"]),
         .target(name: "TestSupport", dependencies: ["App", "HTTP", "Postgres"], path: "Tests/Support"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

@@ -37,10 +37,6 @@ public struct Headers: Sendable, Sequence {
         return nil
     }
 
-    public func all(_ name: String) -> [String] {
-        fields.filter { Headers.equalsIgnoringCase($0.name, name) }.map(\.value)
-    }
-
     public func contains(_ name: String) -> Bool { first(name) != nil }
 
     static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {

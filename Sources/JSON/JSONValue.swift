@@ -41,18 +41,6 @@ public enum JSONValue: Equatable, Sendable {
         if case let .number(n) = self { return n.double }
         return nil
     }
-
-    /// A short name of the kind of value, for error messages.
-    public var kindName: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "boolean"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
-        }
-    }
 }
 
 /// One member of an object. (A struct, not a labelled tuple: arrays of tuples cost a runtime

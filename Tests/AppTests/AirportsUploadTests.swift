@@ -132,13 +132,8 @@ func independentCSV(_ text: String) -> [[String?]] {
         #expect(counts(viaGzip)["rows"] == 7698)
 
         let connection = try RawConnection(port: port)
-        var request = Array("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
-        for start in stride(from: 0, to: body.count, by: 65_000) {
-            let piece = body[start..<min(start + 65_000, body.count)]
-            request += Array("\(String(piece.count, radix: 16))\r\n".utf8) + piece + [13, 10]
-        }
-        request += Array("0\r\n\r\n".utf8)
-        try connection.send(request)
+        try connection.send(Array("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+            + chunkedEncoding(body, pieceSize: 65_000))
         let viaChunked = try connection.readResponse(timeout: 60)
         #expect(counts(viaChunked)["rows"] == 7698)
 

@@ -114,13 +114,8 @@ import TestSupport
     @Test func gzipChunkedBodyIsInflated() throws {
         let compressed = Gzip.compress(Array(String(repeating: "x", count: 10000).utf8))
         let c = try RawConnection(port: port)
-        var request = Array("POST /count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n".utf8)
-        for piece in stride(from: 0, to: compressed.count, by: 7) {
-            let part = compressed[piece..<min(piece + 7, compressed.count)]
-            request += Array("\(String(part.count, radix: 16))\r\n".utf8) + part + [13, 10]
-        }
-        request += Array("0\r\n\r\n".utf8)
-        try c.send(request)
+        try c.send(Array("POST /count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n".utf8)
+            + chunkedEncoding(compressed, pieceSize: 7))
         #expect(try c.readResponse().text == "10000")
     }
 

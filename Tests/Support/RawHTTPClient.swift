@@ -50,11 +50,6 @@ public final class RawConnection {
         }
     }
 
-    /// Closes our sending side (the server sees end of input).
-    public func shutdownWrite() {
-        shutdown(fd, Int32(SHUT_WR))
-    }
-
     /// Reads more bytes into `pending`; false at end of stream or time-out.
     private func fill(timeout: Double) throws -> Bool {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -178,14 +173,20 @@ public struct RawResponse {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
-    public func headerValues(_ name: String) -> [String] {
-        headers.filter { $0.0.lowercased() == name.lowercased() }.map(\.1)
-    }
-
     public var text: String { String(decoding: body, as: UTF8.self) }
 
     /// The body parsed by Foundation (a second, independent JSON reader).
     public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) }
+}
+
+/// `bytes` in chunked framing, `pieceSize` bytes a chunk, with the closing chunk.
+public func chunkedEncoding(_ bytes: [UInt8], pieceSize: Int) -> [UInt8] {
+    var out: [UInt8] = []
+    for start in stride(from: 0, to: bytes.count, by: pieceSize) {
+        let piece = bytes[start..<min(start + pieceSize, bytes.count)]
+        out += Array("\(String(piece.count, radix: 16))\r\n".utf8) + piece + [13, 10]
+    }
+    return out + Array("0\r\n\r\n".utf8)
 }
 
 /// One request on a fresh connection, for tests that need no connection-level control.

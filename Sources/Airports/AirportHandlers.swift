@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Postgres
 
 /// `GET`, `PUT`, `PATCH`, `DELETE /airports/{id}` and `POST /airports`.
 public struct AirportHandlers: Sendable {
@@ -9,22 +10,28 @@ public struct AirportHandlers: Sendable {
         self.repository = repository
     }
 
-    public func get(_ request: Request) throws -> Response {
+    /// Runs on the event loop: the read goes through the loop's own connection.
+    public func get(_ request: Request, on connection: PipelinedConnection,
+                    _ respond: @escaping (Result<Response, Error>) -> Void) {
         let id = request.parameters.int("id")
-        var response: Response?
-        try AirportRequests.run(id) {
-            try repository.get(id) { result in
-                if !result.isNull(0, 17) { throw AirportsRepository.Failure.gone }
-                response = AirportRequests.airport(200, result)
-            }
+        repository.get(id, on: connection) { outcome in
+            respond(Result {
+                try AirportRequests.run(id) { try AirportHandlers.answer(request, try outcome.get()) }
+            })
         }
-        if let match = request.headers["If-None-Match"], let etag = response?.headers["ETag"],
+    }
+
+    /// 200 with the airport, 304 when If-None-Match names its ETag, 410 when it is deleted.
+    static func answer(_ request: Request, _ result: PostgresResult) throws -> Response {
+        if !result.isNull(0, 17) { throw AirportsRepository.Failure.gone }
+        let response = AirportRequests.airport(200, result)
+        if let match = request.headers["If-None-Match"], let etag = response.headers["ETag"],
            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: " \t") == etag || $0.trimmingCharacters(in: " \t") == "*" }) {
             var notModified = Response.empty(304)
             notModified.headers.add("ETag", etag)
             return notModified
         }
-        return response!
+        return response
     }
 
     public func create(_ request: Request) throws -> Response {

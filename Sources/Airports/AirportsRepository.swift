@@ -140,13 +140,14 @@ public struct AirportsRepository: Sendable {
     }
 
     /// The airport, delete-flagged or not (row 0 of the result), or notFound.
-    public func get(_ id: Int64, _ body: (PostgresResult) throws -> Void) throws {
-        try pool.retrying {
-            try pool.withConnection { connection in
-                let result = try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
-                guard result.rowCount == 1 else { throw Failure.notFound }
-                try body(result)
-            }
+    /// One airport, deleted or not, read on an event loop's own connection. Fails with
+    /// `Failure.notFound`.
+    public func get(_ id: Int64, on connection: PipelinedConnection,
+                    _ completion: @escaping (Result<PostgresResult, Error>) -> Void) {
+        connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id]) { outcome in
+            completion(outcome.mapError { $0 as Error }.flatMap { result in
+                result.rowCount == 1 ? .success(result) : .failure(Failure.notFound)
+            })
         }
     }
 

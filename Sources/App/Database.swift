@@ -75,6 +75,28 @@ public final class Database: @unchecked Sendable {
         return { [self] request in try run { _ in try handler(request) } }
     }
 
+    /// A non-blocking handler on the event loop's own connection, whose database failures become
+    /// 503s like those of `guarded`.
+    public func nonBlocking(
+        _ handler: @escaping (Request, PipelinedConnection, @escaping (Result<Response, Error>) -> Void) -> Void
+    ) -> NonBlockingHandler {
+        let url = pool.configuration.url
+        return { [self] request, loop, respond in
+            guard isMigrated else {
+                respond(.failure(HTTPError.unavailable("The database schema is not ready yet; try again shortly.", retryAfter: 2)))
+                return
+            }
+            let connection = loop.local { LoopDatabase(url: url, loop: loop) }.connection!
+            handler(request, connection) { result in
+                if case let .failure(error as PostgresError) = result, error.isUnavailable || error.isTransient {
+                    respond(.failure(HTTPError.unavailable("The database is unavailable; try again shortly.", retryAfter: 2)))
+                } else {
+                    respond(result)
+                }
+            }
+        }
+    }
+
     /// Pool gauges for /metrics.
     public func metricsText() -> String {
         let s = pool.statistics

@@ -33,7 +33,7 @@ public enum Routes {
         router.add(.POST, "/airports/upload", database.guarded { try upload.handle($0) })
         router.add(.GET, "/airports", database.guarded { try list.handle($0) })
         router.add(.POST, "/airports", database.guarded { try items.create($0) })
-        router.add(.GET, "/airports/{id:int}", database.guarded { try items.get($0) })
+        router.add(.GET, "/airports/{id:int}", nonBlocking: database.nonBlocking { items.get($0, on: $1, $2) })
         router.add(.PUT, "/airports/{id:int}", database.guarded { try items.replace($0) })
         router.add(.PATCH, "/airports/{id:int}", database.guarded { try items.change($0) })
         router.add(.DELETE, "/airports/{id:int}", database.guarded { try items.delete($0) })

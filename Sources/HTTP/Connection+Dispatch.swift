@@ -110,9 +110,15 @@ extension Connection {
         let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body,
                               requestId: exchange.requestId, parameters: parameters)
         let threshold = configuration.compressionThreshold
-        if route.execution == .eventLoop && !framing.hasBody {
+        switch route.execution {
+        case .eventLoop where !framing.hasBody:
             queueResponse(exchange, Connection.run(route, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold))
             return
+        case let .nonBlocking(handler):
+            startNonBlocking(handler, request, exchange: exchange)
+            return
+        default:
+            break
         }
         let accepted = context.workers.submit { [loop, weak self] in
             var response = Connection.run(route, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold)
@@ -157,11 +163,35 @@ extension Connection {
         }
     }
 
+    /// Starts a non-blocking handler; its answer is queued when it comes, unless the client has
+    /// gone or the connection moved on.
+    func startNonBlocking(_ handler: NonBlockingHandler, _ request: Request, exchange: Exchange) {
+        let threshold = configuration.compressionThreshold
+        var starting = true
+        var answeredWhileStarting: Response?
+        handler(request, loop) { [weak self] result in
+            let response = Connection.response(for: result, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold)
+            if starting {
+                answeredWhileStarting = response
+            } else {
+                self?.responseReady(exchange, response)
+            }
+        }
+        starting = false
+        if let answeredWhileStarting { queueResponse(exchange, answeredWhileStarting) }
+    }
+
     /// Runs a handler and turns whatever it throws into a problem response.
     static func run(_ route: Route, _ request: Request, acceptEncoding: String?, threshold: Int) -> Response {
+        response(for: Result { try route.handler(request) }, request, acceptEncoding: acceptEncoding, threshold: threshold)
+    }
+
+    /// A handler's outcome as the response to send: errors become problem responses.
+    static func response(for result: Result<Response, Error>, _ request: Request, acceptEncoding: String?,
+                         threshold: Int) -> Response {
         var response: Response
         do {
-            response = try route.handler(request)
+            response = try result.get()
         } catch let error as HTTPError {
             response = error.response
             if error.closeConnection { response.headers.add("Connection", "close") }

@@ -4,7 +4,11 @@ import Glibc
 
 /// One thread, one epoll instance, one listening socket (SO_REUSEPORT) and the connections the
 /// kernel hands it. Other threads talk to it only through its mailbox and eventfd.
-final class EventLoop: @unchecked Sendable {
+///
+/// Non-blocking handlers may also watch sockets of their own on it (a database connection), run
+/// something at the end of every turn, and keep one value per type for the loop's lifetime. All of
+/// that is for the loop's own thread only.
+public final class EventLoop: @unchecked Sendable {
     enum Message {
         case response(Connection, Exchange, Response)
         case resume(Connection, Exchange)
@@ -14,12 +18,15 @@ final class EventLoop: @unchecked Sendable {
         case forceClose
     }
 
-    let index: Int
+    public let index: Int
     let context: ServerContext
     private let epfd: Int32
     private let wakeFD: Int32
     private var listenFD: Int32
     private var connections: [Connection?] = []
+    private var watchers: [Int32: () -> Void] = [:]
+    private var turnEndActions: [() -> Void] = []
+    private var locals: [ObjectIdentifier: AnyObject] = [:]
     private let mailboxLock = ConditionLock()
     private var mailbox: [Message] = []
     private var wakePending = false
@@ -63,6 +70,35 @@ final class EventLoop: @unchecked Sendable {
         epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)
     }
 
+    /// Calls `ready` whenever `fd` is readable (or writable, when asked), or has failed. Calling
+    /// it again for the same socket changes the interest and the callback.
+    public func watch(_ fd: Int32, writable: Bool, _ ready: @escaping () -> Void) {
+        let events = EPOLLIN.rawValue | (writable ? EPOLLOUT.rawValue : 0)
+        if watchers.updateValue(ready, forKey: fd) == nil {
+            register(fd, events: events)
+        } else {
+            modify(fd, events: events)
+        }
+    }
+
+    public func unwatch(_ fd: Int32) {
+        guard watchers.removeValue(forKey: fd) != nil else { return }
+        epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
+    }
+
+    /// Runs `action` after the events of every turn have been handled.
+    public func atEndOfEachTurn(_ action: @escaping () -> Void) {
+        turnEndActions.append(action)
+    }
+
+    /// This loop's one value of type `T`, made by `make` on first use.
+    public func local<T: AnyObject>(_ make: () -> T) -> T {
+        if let value = locals[ObjectIdentifier(T.self)] as? T { return value }
+        let value = make()
+        locals[ObjectIdentifier(T.self)] = value
+        return value
+    }
+
     /// Called from any thread.
     func post(_ message: Message) {
         mailboxLock.lock()
@@ -91,9 +127,12 @@ final class EventLoop: @unchecked Sendable {
                         drainMailbox()
                     } else if Int(fd) < connections.count, let connection = connections[Int(fd)] {
                         connection.handle(events: event.events)
+                    } else if let watcher = watchers[fd] {
+                        watcher()
                     }
                 }
             }
+            for action in turnEndActions { action() }
             if now - lastSweep >= 1 {
                 lastSweep = now
                 for case let connection? in connections { connection.sweep() }
@@ -101,6 +140,10 @@ final class EventLoop: @unchecked Sendable {
             accessLog.flush()
         }
         accessLog.flush()
+        // What handlers kept here (a database connection) ends with the loop.
+        turnEndActions.removeAll()
+        watchers.removeAll()
+        locals.removeAll()
         close(wakeFD)
         close(epfd)
     }

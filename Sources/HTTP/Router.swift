@@ -76,6 +76,13 @@ public final class Router: @unchecked Sendable {
         routes.append(route)
     }
 
+    /// Registers a handler that answers later from its event loop (see `NonBlockingHandler`).
+    public func add(_ method: HTTPMethod, _ template: String, nonBlocking handler: @escaping NonBlockingHandler) {
+        add(method, template, execution: .nonBlocking(handler)) { _ in
+            throw HTTPError(500, "A non-blocking route ran as a blocking one.")
+        }
+    }
+
     public func resolve(_ method: HTTPMethod, path: String) -> Resolution {
         var decoded: [String] = []
         for raw in Router.segments(of: path) {

@@ -104,14 +104,9 @@ public final class PostgresConnection {
         let ok = expect.map { status == $0 } ?? (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN)
         if ok { return PostgresResult(result) }
         defer { PQclear(result) }
-        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-        let constraint = PQresultErrorField(result, Int32(UInt8(ascii: "n"))).map { String(cString: $0) }
-        let message = String(cString: PQresultErrorMessage(result))
-        if !isHealthy || state == nil {
-            prepared.removeAll()
-            throw PostgresError(kind: .connection, sqlState: state, message: message.isEmpty ? connectionError().message : message)
-        }
-        throw PostgresError(kind: .server, sqlState: state, message: message, constraint: constraint)
+        let error = PostgresError(failed: result, connection: connection)
+        if error.kind == .connection { prepared.removeAll() }
+        throw error
     }
 }
 
@@ -152,17 +147,6 @@ public final class CopyWriter {
         }
         buffer.removeAll(keepingCapacity: true)
     }
-}
-
-private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
-    withOptionalCStrings(strings.map { Optional($0) }) { body($0) }
-}
-
-private func withOptionalCStrings<T>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
-    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
-    defer { pointers.forEach { free($0) } }
-    var array = pointers.map { UnsafePointer($0) } + [nil]
-    return array.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
 }
 
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import CLibPQ
+
 /// An error from libpq or the server, with its SQLSTATE when there is one.
 public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable {
@@ -39,6 +41,23 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// The database itself is unavailable (as opposed to a bad query).
     public var isUnavailable: Bool {
         kind == .connection || kind == .poolTimeout || sqlState.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } == true
+    }
+}
+
+extension PostgresError {
+    /// The error a failed result reports. Without a SQLSTATE, or on a broken connection, it is a
+    /// connection error.
+    init(failed result: OpaquePointer, connection: OpaquePointer?) {
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let constraint = PQresultErrorField(result, Int32(UInt8(ascii: "n"))).map { String(cString: $0) }
+        var message = String(cString: PQresultErrorMessage(result))
+        let healthy = connection.map { PQstatus($0) == CONNECTION_OK } ?? false
+        if !healthy || state == nil {
+            if message.isEmpty { message = connection.map { String(cString: PQerrorMessage($0)) } ?? "no connection" }
+            self.init(kind: .connection, sqlState: state, message: message)
+        } else {
+            self.init(kind: .server, sqlState: state, message: message, constraint: constraint)
+        }
     }
 }
 

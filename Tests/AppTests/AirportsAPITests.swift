@@ -54,6 +54,35 @@ import TestSupport
         #expect(try httpRequest(port: port, "DELETE", "/airports/\(id)").status == 404)
     }
 
+    /// One-row reads run many at a time on each event loop's own connection: every answer must
+    /// be the one its request asked for.
+    @Test func manyReadsInFlightAtOnceEachGetTheirOwnAirport() throws {
+        let base = Self.newId()
+        for k in 0..<8 {
+            let body = Self.sample.replacingOccurrences(of: "Test Field", with: "Field \(k)")
+            #expect(try httpRequest(port: port, "PUT", "/airports/\(base + k)", json: body).status == 201)
+        }
+        let connections = try (0..<16).map { _ in try RawConnection(port: port) }
+        var asked: [[Int]] = []
+        for connection in connections {
+            let ks = (0..<25).map { _ in Int.random(in: 0..<9) }
+            asked.append(ks)
+            try connection.send(ks.map { "GET /airports/\(base + $0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+        }
+        for (connection, ks) in zip(connections, asked) {
+            for k in ks {
+                let r = try connection.readResponse()
+                if k == 8 {
+                    #expect(r.status == 404)
+                } else {
+                    #expect(r.status == 200)
+                    #expect(data(r)["name"] as? String == "Field \(k)")
+                    #expect(data(r)["id"] as? Int == base + k)
+                }
+            }
+        }
+    }
+
     @Test func putCreatesWithTheGivenIdAndIdsPickedLaterAreAbove() throws {
         let id = Self.newId()
         let put = try httpRequest(port: port, "PUT", "/airports/\(id)", json: Self.sample)

@@ -13,6 +13,8 @@ import TestSupport
 
         #expect(try httpRequest(port: port, "GET", "/readyz").status == 200)
         #expect(try httpRequest(port: port, "POST", "/imports", json: body).status == 201)
+        // GET /airports/{id} runs on the event loop's own connection rather than the pool.
+        #expect(try httpRequest(port: port, "GET", "/airports/1").status == 404)
 
         try cluster.crash()
         for _ in 0..<5 {
@@ -21,6 +23,9 @@ import TestSupport
             #expect(data.header("Retry-After") != nil)
             #expect(data.header("Content-Type") == "application/problem+json; charset=utf-8")
             #expect(try httpRequest(port: port, "GET", "/imports/1/citizens").status == 503)
+            let airport = try httpRequest(port: port, "GET", "/airports/1")
+            #expect(airport.status == 503)
+            #expect(airport.header("Retry-After") != nil)
         }
         #expect(try httpRequest(port: port, "GET", "/readyz").status == 503)
         #expect(try httpRequest(port: port, "GET", "/healthz").status == 200)
@@ -32,6 +37,12 @@ import TestSupport
             if !recovered { usleep(100_000) }
         }
         #expect(recovered)
+        var airportsBack = false
+        for _ in 0..<50 where !airportsBack {
+            airportsBack = try httpRequest(port: port, "GET", "/airports/1").status == 404
+            if !airportsBack { usleep(100_000) }
+        }
+        #expect(airportsBack)
         #expect(try httpRequest(port: port, "GET", "/readyz").status == 200)
     }
 }

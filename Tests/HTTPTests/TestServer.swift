@@ -46,7 +46,32 @@ enum TestServer {
         router.add(.GET, "/query") { request in
             .text(200, try request.queryItems().map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
         }
+        router.add(.GET, "/later", nonBlocking: TestServer.answerLater)
+        router.add(.GET, "/at-once", nonBlocking: { _, _, respond in respond(.success(.text(200, "at once"))) })
+        router.add(.GET, "/at-once-fail", nonBlocking: { _, _, respond in
+            respond(.failure(HTTPError(409, "Refused at once.")))
+        })
         return router
+    }
+
+    /// A non-blocking handler that answers when another thread writes to a pipe the loop watches,
+    /// `ms` milliseconds later, as a database reply would come.
+    static let answerLater: NonBlockingHandler = { request, loop, respond in
+        let milliseconds = Int((try? request.queryItems().first { $0.name == "ms" }?.value).flatMap { Int($0) } ?? 20)
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return respond(.failure(HTTPError(500, "no pipe"))) }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        loop.watch(readEnd, writable: false) {
+            loop.unwatch(readEnd)
+            close(readEnd)
+            respond(.success(.text(200, "later \(milliseconds)")))
+        }
+        Thread.detachNewThread {
+            usleep(UInt32(milliseconds * 1000))
+            var byte: UInt8 = 1
+            _ = write(writeEnd, &byte, 1)
+            close(writeEnd)
+        }
     }
 
     /// A started server; `configure` adjusts the limits for one test.

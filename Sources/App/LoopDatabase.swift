@@ -1,0 +1,23 @@
+import HTTP
+import Postgres
+
+/// An event loop's own database connection, for non-blocking handlers: libpq's pipeline mode on
+/// the loop's epoll. Queries of one turn of the loop go out together at its end.
+final class LoopDatabase: PostgresSocketWatcher {
+    private unowned let loop: EventLoop
+    private(set) var connection: PipelinedConnection!
+
+    init(url: String, loop: EventLoop) {
+        self.loop = loop
+        connection = PipelinedConnection(url: url, watcher: self)
+        loop.atEndOfEachTurn { [unowned self] in connection.flush() }
+    }
+
+    func watch(_ fd: Int32, writable: Bool) {
+        loop.watch(fd, writable: writable) { [unowned self] in connection.socketReady() }
+    }
+
+    func unwatch(_ fd: Int32) {
+        loop.unwatch(fd)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Glibc
+import Postgres
+import Testing
+import TestSupport
+
+/// Drives a `PipelinedConnection` the way an event loop does: poll its socket, tell it when the
+/// socket is ready, flush at the end of every turn.
+final class PollingOwner: PostgresSocketWatcher {
+    var fd: Int32 = -1
+    var writable = false
+    var connection: PipelinedConnection!
+
+    init(url: String) {
+        connection = PipelinedConnection(url: url, watcher: self, connectTimeout: 2, reconnectDelay: 0)
+    }
+
+    func watch(_ fd: Int32, writable: Bool) {
+        self.fd = fd
+        self.writable = writable
+    }
+
+    func unwatch(_ fd: Int32) {
+        if self.fd == fd { self.fd = -1 }
+    }
+
+    /// Turns until `done` holds, at most `seconds`.
+    func turn(until done: () -> Bool, seconds: Double = 10) {
+        let deadline = Date().addingTimeInterval(seconds)
+        connection.flush()
+        while !done() && Date() < deadline {
+            if fd >= 0 {
+                var entry = pollfd(fd: fd, events: Int16(POLLIN) | (writable ? Int16(POLLOUT) : 0), revents: 0)
+                if poll(&entry, 1, 50) > 0 { connection.socketReady() }
+            } else {
+                usleep(10_000)
+            }
+            connection.flush()
+        }
+    }
+}
+
+@Suite struct PipelinedConnectionTests {
+    @Test func manyQueriesInOneTurnAreAnsweredInOrderWithTheirOwnValues() throws {
+        let owner = PollingOwner(url: TestEnvironment.databaseURL)
+        let nasty = "'; DROP TABLE airports; -- \"q\" åäö"
+        var answers: [Int: String] = [:]
+        var order: [Int] = []
+        for i in 0..<300 {
+            owner.connection.query("SELECT $1::bigint * 2, $2::text", [Int64(i), nasty]) { outcome in
+                let result = try? outcome.get()
+                answers[i] = "\(result?.int(0, 0) ?? -1) \(result?.string(0, 1) ?? "-")"
+                order.append(i)
+            }
+        }
+        #expect(answers.isEmpty, "no answer comes from inside query()")
+        owner.turn(until: { answers.count == 300 })
+        #expect(order == Array(0..<300))
+        #expect((0..<300).allSatisfy { answers[$0] == "\($0 * 2) \(nasty)" })
+    }
+
+    @Test func aFailingQueryFailsAloneAndTheOthersOfItsBatchStillRun() throws {
+        let owner = PollingOwner(url: TestEnvironment.databaseURL)
+        var outcomes: [Int: Result<Int64, PostgresError>] = [:]
+        for (i, divisor) in [1, 2, 0, 4, 5].enumerated() {
+            owner.connection.query("SELECT 100 / $1::int", [Int64(divisor)]) { outcome in
+                outcomes[i] = outcome.map { $0.int(0, 0)! }
+            }
+        }
+        owner.turn(until: { outcomes.count == 5 })
+        #expect(try outcomes[0]?.get() == 100)
+        #expect(try outcomes[1]?.get() == 50)
+        #expect(try outcomes[3]?.get() == 25)
+        #expect(try outcomes[4]?.get() == 20)
+        guard case let .failure(error)? = outcomes[2] else {
+            Issue.record("the division by zero succeeded")
+            return
+        }
+        #expect(error.sqlState == "22012")
+        #expect(error.kind == .server)
+    }
+
+    @Test func aLostConnectionIsReplacedAndTheQueryInFlightRunsAgain() throws {
+        let owner = PollingOwner(url: TestEnvironment.databaseURL)
+        var first: Int64?
+        owner.connection.query("SELECT pg_backend_pid()", []) { first = try? $0.get().int(0, 0) }
+        owner.turn(until: { first != nil })
+        let backend = try #require(first)
+
+        let killer = try PostgresConnection(url: TestEnvironment.databaseURL)
+        try killer.query("SELECT pg_terminate_backend($1::int)", [backend])
+        usleep(100_000)
+
+        var second: Result<PostgresResult, PostgresError>?
+        owner.connection.query("SELECT pg_backend_pid()", []) { second = $0 }
+        owner.turn(until: { second != nil })
+        let pid = try #require(try second?.get().int(0, 0))
+        #expect(pid != backend)
+    }
+
+    @Test func anUnreachableServerFailsTheQueriesQuicklyAndNeverFromInsideQuery() throws {
+        let owner = PollingOwner(url: "host=/nonexistent/insikt-socket-dir user=insikt dbname=insikt")
+        var failures: [PostgresError] = []
+        for _ in 0..<3 {
+            owner.connection.query("SELECT 1", []) { outcome in
+                if case let .failure(error) = outcome { failures.append(error) }
+            }
+        }
+        #expect(failures.isEmpty)
+        owner.turn(until: { failures.count == 3 }, seconds: 5)
+        #expect(failures.count == 3)
+        #expect(failures.allSatisfy { $0.kind == .connection && $0.isUnavailable })
+    }
+}

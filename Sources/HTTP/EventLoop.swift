@@ -24,7 +24,7 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private var listenFD: Int32
     private var connections: [Connection?] = []
-    private var watchers: [Int32: () -> Void] = [:]
+    private var watchers: [Int32: (events: UInt32, ready: () -> Void)] = [:]
     private var turnEndActions: [() -> Void] = []
     private var locals: [ObjectIdentifier: AnyObject] = [:]
     private let mailboxLock = ConditionLock()
@@ -74,10 +74,10 @@ public final class EventLoop: @unchecked Sendable {
     /// it again for the same socket changes the interest and the callback.
     public func watch(_ fd: Int32, writable: Bool, _ ready: @escaping () -> Void) {
         let events = EPOLLIN.rawValue | (writable ? EPOLLOUT.rawValue : 0)
-        if watchers.updateValue(ready, forKey: fd) == nil {
-            register(fd, events: events)
-        } else {
-            modify(fd, events: events)
+        switch watchers.updateValue((events, ready), forKey: fd)?.events {
+        case nil: register(fd, events: events)
+        case events: break
+        default: modify(fd, events: events)
         }
     }
 
@@ -128,7 +128,7 @@ public final class EventLoop: @unchecked Sendable {
                     } else if Int(fd) < connections.count, let connection = connections[Int(fd)] {
                         connection.handle(events: event.events)
                     } else if let watcher = watchers[fd] {
-                        watcher()
+                        watcher.ready()
                     }
                 }
             }

@@ -32,6 +32,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CitizensTests", dependencies: ["Citizens", "TestSupport"]),
+        .testTarget(name: "AirportsTests", dependencies: ["Airports"]),
         .testTarget(name: "AppTests", dependencies: ["App", "JSON", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

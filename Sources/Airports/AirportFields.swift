@@ -183,6 +183,14 @@ enum NumberSyntax {
         return i == n
     }
 
+    /// The value of bytes `isInteger` accepted (at most 18 digits, so no overflow).
+    static func integerValue(_ b: UnsafeBufferPointer<UInt8>) -> Int64 {
+        let negative = b[0] == UInt8(ascii: "-")
+        var value: Int64 = 0
+        for byte in b[(negative ? 1 : 0)...] { value = value * 10 + Int64(byte - 0x30) }
+        return negative ? -value : value
+    }
+
     static func isInteger(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         if i < b.count, b[i] == UInt8(ascii: "-") { i += 1 }

@@ -33,21 +33,27 @@ struct AirportRowChecker {
             return
         }
         rows += 1
-        guard record.count == AirportColumn.allCases.count else {
-            fail(line: record.line, column: "-", "expected \(AirportColumn.allCases.count) columns, found \(record.count)")
+        let columns = AirportRowChecker.columns
+        guard record.count == columns.count else {
+            fail(line: record.line, column: "-", "expected \(columns.count) columns, found \(record.count)")
             return
         }
         let errorsBefore = errors.count
         let start = out.count
-        for column in AirportColumn.allCases {
+        // Most rows are ASCII: one check for the whole row spares one UTF-8 check per field.
+        let ascii = ASCII.isAll(record.bytes)
+        for column in columns {
             if column.rawValue > 0 { out.append(0x09) }
-            checkField(record, column, into: &out)
+            checkField(record, column, ascii: ascii, into: &out)
         }
         out.append(0x0A)
         if errors.count != errorsBefore { out.removeSubrange(start...) }
     }
 
-    private mutating func checkField(_ record: CSVReader.Record, _ column: AirportColumn, into out: inout [UInt8]) {
+    private static let columns = AirportColumn.allCases
+    private static let dstBytes = Array("EASOZNU".utf8)
+
+    private mutating func checkField(_ record: CSVReader.Record, _ column: AirportColumn, ascii: Bool, into out: inout [UInt8]) {
         let index = column.rawValue
         let line = record.line
         if record.isNull(index) {
@@ -57,8 +63,9 @@ struct AirportRowChecker {
             }
             return
         }
-        record.withField(index) { bytes in
-            guard UTF8Validation.isValid(bytes) else {
+        do {
+            let bytes = record.field(index)
+            guard ascii || UTF8Validation.isValid(bytes) else {
                 fail(line: line, column: column.csvName, "is not valid UTF-8")
                 return
             }
@@ -70,41 +77,64 @@ struct AirportRowChecker {
                 }
                 CopyText.escape(bytes, to: &out)
             case .dst:
-                guard bytes.count == 1, AirportColumn.dstValues.contains(String(UnicodeScalar(bytes[0]))) else {
+                guard bytes.count == 1, AirportRowChecker.dstBytes.contains(bytes[0]) else {
                     fail(line: line, column: column.csvName, "must be one of E A S O Z N U")
                     return
                 }
                 out.append(bytes[0])
             case .identifier:
-                guard NumberSyntax.isInteger(bytes), bytes[0] != UInt8(ascii: "-"), let id = Int64(String(decoding: bytes, as: UTF8.self)) else {
+                guard NumberSyntax.isInteger(bytes), bytes[0] != UInt8(ascii: "-") else {
                     fail(line: line, column: column.csvName, "must be a non-negative integer")
                     return
                 }
+                let id = NumberSyntax.integerValue(bytes)
                 if !seenIds.insert(id).inserted {
                     fail(line: line, column: column.csvName, "id \(id) appears more than once in the file")
                     return
                 }
                 out.append(contentsOf: bytes)
             case .integer:
-                guard NumberSyntax.isInteger(bytes), let value = Int64(String(decoding: bytes, as: UTF8.self)),
+                guard NumberSyntax.isInteger(bytes), case let value = NumberSyntax.integerValue(bytes),
                       value >= Int64(Int32.min), value <= Int64(Int32.max) else {
                     fail(line: line, column: column.csvName, "must be an integer")
                     return
                 }
                 out.append(contentsOf: bytes)
             case .latitude, .longitude, .number:
-                guard NumberSyntax.isDecimal(bytes), let value = AirportRowChecker.parseDouble(bytes) else {
+                guard NumberSyntax.isDecimal(bytes), bytes.count < 64 else {
                     fail(line: line, column: column.csvName, "must be a number")
                     return
                 }
-                let (low, high): (Double, Double) = column == .latitude ? (-90, 90) : column == .longitude ? (-180, 180) : (-24, 24)
-                guard value >= low && value <= high else {
-                    fail(line: line, column: column.csvName, "must be between \(Int(low)) and \(Int(high))")
+                let bound = column == .latitude ? 90 : column == .longitude ? 180 : 24
+                guard AirportRowChecker.isWithin(bytes, bound: bound) else {
+                    fail(line: line, column: column.csvName, "must be between -\(bound) and \(bound)")
                     return
                 }
                 out.append(contentsOf: bytes)
             }
         }
+    }
+
+    /// Whether a checked decimal lies in [-bound, bound]. The integer part decides all but the
+    /// values at the bound itself and exponents, which go through strtod.
+    static func isWithin(_ bytes: UnsafeBufferPointer<UInt8>, bound: Int) -> Bool {
+        var i = bytes[0] == UInt8(ascii: "-") ? 1 : 0
+        while i < bytes.count - 1 && bytes[i] == UInt8(ascii: "0") && bytes[i + 1] != UInt8(ascii: ".") { i += 1 }
+        var integerPart = 0
+        var digits = 0
+        while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            integerPart = integerPart * 10 + Int(bytes[i] - 0x30)
+            digits += 1
+            if digits > 6 { break }
+            i += 1
+        }
+        let hasExponent = bytes.contains(UInt8(ascii: "e")) || bytes.contains(UInt8(ascii: "E"))
+        if !hasExponent && digits <= 6 {
+            if integerPart < bound { return true }
+            if integerPart > bound { return false }
+        }
+        guard let value = parseDouble(bytes) else { return false }
+        return value >= -Double(bound) && value <= Double(bound)
     }
 
     /// strtod on a short, already checked decimal.
@@ -116,6 +146,24 @@ struct AirportRowChecker {
             let value = strtod(buffer.baseAddress!, nil)
             return value.isFinite ? value : nil
         }
+    }
+}
+
+/// ASCII checks eight bytes at a time.
+enum ASCII {
+    static func isAll(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i + 8 <= bytes.count {
+            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < bytes.count {
+            if base[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
     }
 }
 

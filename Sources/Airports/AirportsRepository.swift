@@ -36,6 +36,8 @@ public struct AirportsRepository: Sendable {
         + ["created_at", "updated_at", "deleted_at"].map { "to_char(\($0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" }
             .joined(separator: ", ")
 
+    private static let selectOne = "SELECT \(selectColumns) FROM airports WHERE id = $1"
+
     static func sqlType(_ column: AirportColumn) -> String {
         switch column.kind {
         case .identifier: return "bigint"
@@ -155,7 +157,7 @@ public struct AirportsRepository: Sendable {
     /// `Failure.notFound`.
     public func get(_ id: Int64, on connection: PipelinedConnection,
                     _ completion: @escaping (Result<PostgresResult, Error>) -> Void) {
-        connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id]) { outcome in
+        connection.query(AirportsRepository.selectOne, [id]) { outcome in
             completion(outcome.mapError { $0 as Error }.flatMap { result in
                 result.rowCount == 1 ? .success(result) : .failure(Failure.notFound)
             })

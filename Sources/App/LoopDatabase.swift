@@ -13,8 +13,10 @@ final class LoopDatabase: PostgresSocketWatcher {
         loop.atEndOfEachTurn { [unowned self] in connection.flush() }
     }
 
+    private lazy var socketReady: () -> Void = { [unowned self] in connection.socketReady() }
+
     func watch(_ fd: Int32, writable: Bool) {
-        loop.watch(fd, writable: writable) { [unowned self] in connection.socketReady() }
+        loop.watch(fd, writable: writable, socketReady)
     }
 
     func unwatch(_ fd: Int32) {

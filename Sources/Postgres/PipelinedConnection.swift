@@ -243,9 +243,13 @@ public final class PipelinedConnection {
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
             query.completion(.success(PostgresResult(result)))
-        case PGRES_PIPELINE_ABORTED where query.attempts == 0:
+        case PGRES_PIPELINE_ABORTED:
             // An earlier statement of the same batch failed; this one never ran.
             PQclear(result)
+            guard query.attempts == 0 else {
+                return query.completion(.failure(PostgresError(kind: .server, message: "the statement was not run: "
+                    + "an earlier one of its batch failed, twice")))
+            }
             var again = query
             again.attempts += 1
             send(again)

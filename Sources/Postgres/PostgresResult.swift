@@ -1,8 +1,10 @@
 import CLibPQ
 
-/// The rows of one statement, read in text format.
+/// The rows of one statement, read in text format. The accessors are inlinable: readers call
+/// them for every value of every row, and unspecialised generic calls across the module boundary
+/// led the profiles of the large reads.
 public final class PostgresResult {
-    private let result: OpaquePointer
+    @usableFromInline let result: OpaquePointer
 
     init(_ result: OpaquePointer) {
         self.result = result
@@ -20,6 +22,7 @@ public final class PostgresResult {
         Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
+    @inlinable
     public func isNull(_ row: Int, _ column: Int) -> Bool {
         PQgetisnull(result, Int32(row), Int32(column)) == 1
     }
@@ -34,14 +37,14 @@ public final class PostgresResult {
     }
 
     /// The raw bytes of a text-format value, without making a String.
+    @inlinable
     public func withBytes<T>(_ row: Int, _ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         let length = Int(PQgetlength(result, Int32(row), Int32(column)))
-        let pointer = PQgetvalue(result, Int32(row), Int32(column))!
-        return try pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-            try body(UnsafeBufferPointer(start: $0, count: length))
-        }
+        let pointer = UnsafeRawPointer(PQgetvalue(result, Int32(row), Int32(column))!).assumingMemoryBound(to: UInt8.self)
+        return try body(UnsafeBufferPointer(start: pointer, count: length))
     }
 
+    @inlinable
     public func int(_ row: Int, _ column: Int) -> Int64? {
         if isNull(row, column) { return nil }
         return withBytes(row, column) { bytes in

@@ -35,6 +35,12 @@ public struct MigrationRunner {
 
     /// The migration files, checked for gaps and duplicates.
     public func load() throws -> [Migration] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            let absolute = URL(fileURLWithPath: directory).standardizedFileURL.path
+            throw Failure(description: "no migrations directory at \(absolute): run from the project directory "
+                + "or pass --migrations-directory")
+        }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         var ups: [Int: (String, String)] = [:]
         var downs: [Int: String] = [:]

@@ -125,4 +125,15 @@ final class ResultBox: @unchecked Sendable {
         #expect(try runner.up() == all)
         #expect(try runner.isUpToDate())
     }
+
+    @Test func aMissingDirectoryIsNamedInTheError() throws {
+        let runner = MigrationRunner(directory: "/nonexistent/insikt-migrations", url: TestEnvironment.databaseURL)
+        do {
+            _ = try runner.load()
+            Issue.record("a missing directory loaded")
+        } catch {
+            #expect("\(error)".contains("/nonexistent/insikt-migrations"))
+            #expect("\(error)".contains("--migrations-directory"))
+        }
+    }
 }

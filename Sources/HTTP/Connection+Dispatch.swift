@@ -136,10 +136,12 @@ extension Connection {
                 }
                 response.producer = nil
                 if response.body.isEmpty { response.body = collected }
+                ResponseCompression.apply(&response, acceptEncoding: exchange.acceptEncoding, threshold: threshold)
                 loop.post(.response(self, exchange, response))
                 return
             }
-            let stream = ResponseStream { [weak self] bytes in
+            let gzip = ResponseCompression.applyToStream(&response, acceptEncoding: exchange.acceptEncoding)
+            let stream = ResponseStream(gzip: gzip) { [weak self] bytes in
                 guard let self else { return }
                 loop.post(.chunk(self, exchange, bytes))
             }
@@ -150,7 +152,10 @@ extension Connection {
                 return
             }
             var failed = false
-            do { try producer(stream) } catch is ResponseStream.Closed {
+            do {
+                try producer(stream)
+                try stream.finish()
+            } catch is ResponseStream.Closed {
                 failed = true
             } catch {
                 ServerLog.error("request \(request.requestId) \(request.method) \(request.path) failed while streaming: \(error)")

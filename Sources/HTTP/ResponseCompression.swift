@@ -10,6 +10,16 @@ enum ResponseCompression {
         response.headers.add("Content-Encoding", "gzip")
     }
 
+    /// For a streamed body (its size unknown): the headers, and whether to gzip it.
+    static func applyToStream(_ response: inout Response, acceptEncoding: String?) -> Bool {
+        guard !HTTPStatus.forbidsBody(response.status), response.headers.first("Content-Encoding") == nil,
+              isCompressible(response.headers.first("Content-Type")) else { return false }
+        response.headers.add("Vary", "Accept-Encoding")
+        guard let acceptEncoding, acceptsGzip(acceptEncoding) else { return false }
+        response.headers.add("Content-Encoding", "gzip")
+        return true
+    }
+
     static func isCompressible(_ contentType: String?) -> Bool {
         guard let type = contentType?.lowercased() else { return false }
         return type.hasPrefix("text/") || type.hasPrefix("application/json") || type.hasPrefix("application/problem+json")

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Testing
 import TestSupport
 
@@ -148,6 +149,13 @@ import TestSupport
         let back = try self.citizens(id)
         #expect(back.count == 10_000)
         #expect(NSArray(array: back).isEqual(to: citizens))
+
+        // Streamed, and gzipped for a client that asks (browsers, Postman): the same bytes.
+        let plain = try httpRequest(port: port, "GET", "/imports/\(id)/citizens")
+        let gzipped = try httpRequest(port: port, "GET", "/imports/\(id)/citizens", headers: [("Accept-Encoding", "gzip")])
+        #expect(gzipped.header("Content-Encoding") == "gzip")
+        #expect(gzipped.body.count < plain.body.count / 3)
+        #expect(Gzip.decompress(gzipped.body) == plain.body)
     }
 
     @Test func concurrentPatchesKeepRelativesSymmetric() throws {

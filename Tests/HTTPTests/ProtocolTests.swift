@@ -240,6 +240,37 @@ import TestSupport
         #expect(collected.text == "piece 0\npiece 1\n")
     }
 
+    @Test func streamedResponsesAreGzippedForClientsThatAcceptIt() throws {
+        let expected = (0..<500).map { "piece \($0)\n" }.joined()
+        let c = try RawConnection(port: port)
+        try c.send("GET /stream?n=500 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let gz = try c.readResponse()
+        #expect(gz.header("Transfer-Encoding") == "chunked")
+        #expect(gz.header("Content-Encoding") == "gzip")
+        #expect(gz.header("Vary") == "Accept-Encoding")
+        #expect(gz.body.count < expected.utf8.count / 2)
+        #expect(Gzip.decompress(gz.body).map { String(decoding: $0, as: UTF8.self) } == expected)
+        #expect(try c.readResponse().text == "hello", "the connection goes on after the gzip trailer")
+
+        let plain = try httpRequest(port: port, "GET", "/stream?n=500")
+        #expect(plain.header("Content-Encoding") == nil)
+        #expect(plain.header("Vary") == "Accept-Encoding")
+        #expect(plain.text == expected)
+
+        let head = try httpRequest(port: port, "HEAD", "/stream?n=500", headers: [("Accept-Encoding", "gzip")])
+        #expect(head.header("Content-Encoding") == "gzip", "HEAD has GET's headers")
+
+        let old = try RawConnection(port: port)
+        try old.send("GET /stream?n=500 HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n")
+        let collected = try old.readResponse()
+        #expect(collected.header("Content-Encoding") == "gzip")
+        #expect(Int(collected.header("Content-Length") ?? "") == collected.body.count)
+        #expect(Gzip.decompress(collected.body).map { String(decoding: $0, as: UTF8.self) } == expected)
+
+        let binary = try httpRequest(port: port, "GET", "/stream-large", headers: [("Accept-Encoding", "gzip")])
+        #expect(binary.header("Content-Encoding") == nil, "only text and JSON are compressed")
+    }
+
     @Test func aClientLeavingMidStreamStopsTheProducer() throws {
         // More abandoned streams than the shared server has workers (4): a producer left blocked
         // would hold its worker for good, and the last request below would never be answered.

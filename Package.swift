@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CitizensTests", dependencies: ["Citizens", "TestSupport"]),
         .testTarget(name: "AirportsTests", dependencies: ["Airports"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "JSON", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

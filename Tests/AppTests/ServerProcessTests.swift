@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Postgres
 import Testing
 import TestSupport
 
@@ -51,6 +52,25 @@ import TestSupport
         #expect(line["status"] as? Int == 200)
         #expect(line["bytes"] as? Int == 15)
         #expect(line["duration_ms"] is Double || line["duration_ms"] is Int)
+    }
+
+    /// Two servers starting at once: two `insikt migrate up` processes on one database.
+    @Test func twoMigrateUpProcessesAtOnceBothSucceedAndApplyEachMigrationOnce() throws {
+        let url = try TestEnvironment.createDatabase()
+        let directory = "/tmp/insikt-migrations-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "SELECT pg_sleep(0.5); CREATE TABLE counter (n int); INSERT INTO counter VALUES (1);"
+            .write(toFile: directory + "/0001_slow.sql", atomically: true, encoding: .utf8)
+        try "UPDATE counter SET n = n + 1;".write(toFile: directory + "/0002_more.sql", atomically: true, encoding: .utf8)
+        let pids = try (0..<2).map { i in
+            try #require(spawnInBackground(Self.binary, ["migrate", "up", "--migrations-directory", directory],
+                                           stderrPath: "\(directory)/log-\(i)",
+                                           environment: ["DATABASE_URL": url, "PATH": "/usr/bin:/bin"]))
+        }
+        #expect(pids.map(waitForExit) == [0, 0])
+        let connection = try PostgresConnection(url: url)
+        #expect(try connection.query("SELECT n FROM counter").int(0, 0) == 2)
+        #expect(try connection.query("SELECT count(*) FROM schema_migrations").int(0, 0) == 2)
     }
 
     @Test func helpListsEveryFlag() throws {

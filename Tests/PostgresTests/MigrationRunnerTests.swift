@@ -114,18 +114,6 @@ final class ResultBox: @unchecked Sendable {
     func add(_ value: [Int]) { lock.withLock { applied.append(value) } }
     func fail(_ error: Error) { lock.withLock { errors.append(error) } }
 
-    /// The project's own migrations, each down file included, on a database of their own.
-    @Test func theProjectsMigrationsGoUpDownAndUpAgain() throws {
-        let url = try TestEnvironment.createDatabase(prefix: "insikt_project_migrations")
-        let runner = MigrationRunner(directory: TestEnvironment.packageRoot + "/migrations", url: url)
-        let all = try runner.load().map(\.version)
-        #expect(try runner.up() == all)
-        #expect(try runner.isUpToDate())
-        #expect(try runner.down(to: 0) == all.reversed())
-        #expect(try runner.up() == all)
-        #expect(try runner.isUpToDate())
-    }
-
     @Test func aMissingDirectoryIsNamedInTheError() throws {
         let runner = MigrationRunner(directory: "/nonexistent/insikt-migrations", url: TestEnvironment.databaseURL)
         do {

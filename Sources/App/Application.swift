@@ -8,6 +8,10 @@ public struct AppConfiguration: Sendable {
     public var databaseURL: String
     /// nil: one connection per worker thread.
     public var databasePoolSize: Int?
+    /// Tries of a database operation that fails transiently (1: no retry), and the first back-off
+    /// in seconds (it doubles each time).
+    public var databaseAttempts = 4
+    public var databaseRetryDelay = 0.02
     public var migrationsDirectory = "migrations"
     /// Apply pending migrations at start (else only check them).
     public var migrateOnStart = true
@@ -31,6 +35,8 @@ public final class Application: @unchecked Sendable {
         self.configuration = configuration
         var poolConfiguration = PostgresPool.Configuration(url: configuration.databaseURL)
         poolConfiguration.size = configuration.databasePoolSize ?? configuration.server.workerThreads
+        poolConfiguration.maxAttempts = max(1, configuration.databaseAttempts)
+        poolConfiguration.retryBaseDelay = configuration.databaseRetryDelay
         database = Database(pool: PostgresPool(poolConfiguration),
                             migrations: MigrationRunner(directory: configuration.migrationsDirectory, url: configuration.databaseURL))
         let router = Router()

@@ -80,13 +80,13 @@ public final class Database: @unchecked Sendable {
     public func nonBlocking(
         _ handler: @escaping (Request, PipelinedConnection, @escaping (Result<Response, Error>) -> Void) -> Void
     ) -> NonBlockingHandler {
-        let url = pool.configuration.url
+        let configuration = pool.configuration
         return { [self] request, loop, respond in
             guard isMigrated else {
                 respond(.failure(HTTPError.unavailable("The database schema is not ready yet; try again shortly.", retryAfter: 2)))
                 return
             }
-            let connection = loop.local { LoopDatabase(url: url, loop: loop) }.connection!
+            let connection = loop.local { LoopDatabase(configuration, loop: loop) }.connection!
             handler(request, connection) { result in
                 if case let .failure(error as PostgresError) = result, error.isUnavailable || error.isTransient {
                     respond(.failure(HTTPError.unavailable("The database is unavailable; try again shortly.", retryAfter: 2)))

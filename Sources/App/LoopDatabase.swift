@@ -7,9 +7,10 @@ final class LoopDatabase: PostgresSocketWatcher {
     private unowned let loop: EventLoop
     private(set) var connection: PipelinedConnection!
 
-    init(url: String, loop: EventLoop) {
+    init(_ pool: PostgresPool.Configuration, loop: EventLoop) {
         self.loop = loop
-        connection = PipelinedConnection(url: url, watcher: self)
+        connection = PipelinedConnection(url: pool.url, watcher: self, connectTimeout: Double(pool.connectTimeout),
+                                         maxAttempts: pool.maxAttempts, retryBaseDelay: pool.retryBaseDelay)
         loop.atEndOfEachTurn { [unowned self] in connection.flush() }
     }
 
@@ -21,5 +22,9 @@ final class LoopDatabase: PostgresSocketWatcher {
 
     func unwatch(_ fd: Int32) {
         loop.unwatch(fd)
+    }
+
+    func wakeUp(at deadline: Double) {
+        loop.wakeUp(at: deadline)
     }
 }

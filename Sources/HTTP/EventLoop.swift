@@ -27,6 +27,8 @@ public final class EventLoop: @unchecked Sendable {
     private var watchers: [Int32: (events: UInt32, ready: () -> Void)] = [:]
     private var turnEndActions: [() -> Void] = []
     private var locals: [ObjectIdentifier: AnyObject] = [:]
+    /// The earliest time a handler asked to be woken at (`wakeUp(at:)`).
+    private var wakeAt = Double.infinity
     private let mailboxLock = ConditionLock()
     private var mailbox: [Message] = []
     private var wakePending = false
@@ -91,6 +93,12 @@ public final class EventLoop: @unchecked Sendable {
         turnEndActions.append(action)
     }
 
+    /// Ends the turn's wait no later than `deadline` (monotonic seconds), so the end-of-turn
+    /// actions run then (a retry after its back-off, say).
+    public func wakeUp(at deadline: Double) {
+        wakeAt = min(wakeAt, deadline)
+    }
+
     /// This loop's one value of type `T`, made by `make` on first use.
     public func local<T: AnyObject>(_ make: () -> T) -> T {
         if let value = locals[ObjectIdentifier(T.self)] as? T { return value }
@@ -115,7 +123,9 @@ public final class EventLoop: @unchecked Sendable {
     func run() {
         var events = [epoll_event](repeating: epoll_event(), count: 512)
         while !(draining && liveConnections == 0) {
-            let count = epoll_wait(epfd, &events, Int32(events.count), 1000)
+            let timeout = wakeAt.isFinite ? Int32(max(0, min(1000, (wakeAt - monotonicNow()) * 1000 + 1))) : 1000
+            wakeAt = .infinity
+            let count = epoll_wait(epfd, &events, Int32(events.count), timeout)
             now = monotonicNow()
             if count > 0 {
                 for i in 0..<Int(count) {

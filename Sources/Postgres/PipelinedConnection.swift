@@ -2,10 +2,12 @@ import CLibPQ
 import Glibc
 
 /// Watches a socket for whoever owns a `PipelinedConnection` (an event loop). `watch` adds the
-/// socket or changes its interest; both are called on the owner's thread only.
+/// socket or changes its interest; `wakeUp` asks for a `flush` call no later than `deadline`
+/// (monotonic seconds), for a retry. All are called on the owner's thread only.
 public protocol PostgresSocketWatcher: AnyObject {
     func watch(_ fd: Int32, writable: Bool)
     func unwatch(_ fd: Int32)
+    func wakeUp(at deadline: Double)
 }
 
 /// One libpq connection in non-blocking pipeline mode, owned by one thread (an event loop): many
@@ -15,6 +17,10 @@ public protocol PostgresSocketWatcher: AnyObject {
 ///
 /// The owner calls `socketReady` when the watched socket is ready and `flush` once per turn of its
 /// loop. Nothing here blocks, connecting included.
+///
+/// Retries follow the pool's rule: a statement whose connection was lost, or could not be made, is
+/// tried again after an exponential back-off, `maxAttempts` tries in all, then fails with the
+/// connection error (statements here are single reads, safe to run twice).
 public final class PipelinedConnection {
     public typealias Completion = (Result<PostgresResult, PostgresError>) -> Void
 
@@ -22,7 +28,12 @@ public final class PipelinedConnection {
         let sql: String
         let texts: [String?]
         let completion: Completion
-        var attempts: Int
+        /// Tries that failed for want of a connection.
+        var failures = 0
+        /// Not before this (monotonic seconds): the back-off.
+        var notBefore = 0.0
+        /// Sent again once after a statement of its batch failed.
+        var resentAfterAbort = false
     }
 
     /// What the next results in the pipeline belong to, in the order they were sent.
@@ -36,19 +47,20 @@ public final class PipelinedConnection {
         /// Since the given time; given up after `connectTimeout`.
         case connecting(since: Double)
         case ready
-        /// Broken since the given time; a new connection is tried after `reconnectDelay`.
-        case broken(since: Double)
+        /// No connection; one is made when a waiting query's back-off is over.
+        case broken
     }
 
     private let url: String
     private unowned let watcher: PostgresSocketWatcher
-    private let reconnectDelay: Double
     private let connectTimeout: Double
+    private let maxAttempts: Int
+    private let retryBaseDelay: Double
     private var connection: OpaquePointer?
     /// Counts connections lost, so a caller can tell its connection went away under it.
     private var generation = 0
     private var socket: Int32 = -1
-    private var state = State.broken(since: -.infinity)
+    private var state = State.broken
     private var prepared: [String: String] = [:]
     /// Queries waiting for the connection to come up.
     private var waiting: [Query] = []
@@ -61,11 +73,13 @@ public final class PipelinedConnection {
     private var unsynced = false
     private var lastError = "not connected yet"
 
-    public init(url: String, watcher: PostgresSocketWatcher, connectTimeout: Double = 3, reconnectDelay: Double = 0.5) {
+    public init(url: String, watcher: PostgresSocketWatcher, connectTimeout: Double = 3, maxAttempts: Int = 4,
+                retryBaseDelay: Double = 0.02) {
         self.url = url
         self.watcher = watcher
         self.connectTimeout = connectTimeout
-        self.reconnectDelay = reconnectDelay
+        self.maxAttempts = max(1, maxAttempts)
+        self.retryBaseDelay = retryBaseDelay
     }
 
     deinit {
@@ -76,29 +90,28 @@ public final class PipelinedConnection {
     /// Queues one parameterised statement (prepared on first use on this connection). The
     /// completion runs later, on the owner's thread, never from inside this call.
     public func query(_ sql: String, _ parameters: [PostgresEncodable?], _ completion: @escaping Completion) {
-        let query = Query(sql: sql, texts: parameters.map { $0?.postgresText }, completion: completion, attempts: 0)
+        let query = Query(sql: sql, texts: parameters.map { $0?.postgresText }, completion: completion)
         switch state {
         case .ready:
             send(query)
         case .connecting:
             waiting.append(query)
-        case let .broken(since):
+        case .broken:
             waiting.append(query)
-            if monotonicSeconds() - since >= reconnectDelay { connect() }
+            connect()
         }
     }
 
     /// Sends what was queued since the last call; the owner calls it once per turn of its loop.
     public func flush() {
-        if case let .connecting(since) = state, monotonicSeconds() - since > connectTimeout {
+        let now = monotonicSeconds()
+        if case let .connecting(since) = state, now - since > connectTimeout {
             lastError = "could not connect within \(connectTimeout) s"
             breakDown()
         }
-        if case .broken = state, !waiting.isEmpty {
-            let error = PostgresError(kind: .connection, message: lastError)
-            failed += waiting.map { ($0, error) }
-            waiting.removeAll()
-        }
+        if case .broken = state, let due = waiting.map(\.notBefore).min(), due <= now { connect() }
+        // Still no connection (the attempt failed at once): wake for the next back-off's end.
+        if case .broken = state, let due = waiting.map(\.notBefore).min() { watcher.wakeUp(at: due) }
         if !failed.isEmpty {
             let failures = failed
             failed.removeAll()
@@ -136,9 +149,9 @@ public final class PipelinedConnection {
         let values = [url, "insikt"]
         let started = withCStrings(keywords) { k in withCStrings(values) { v in PQconnectStartParams(k, v, 1) } }
         guard let started, PQstatus(started) != CONNECTION_BAD else {
-            lastError = started.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            lastError = started.map { String(cString: PQerrorMessage($0)).trimmingCharacters() } ?? "out of memory"
             if let started { PQfinish(started) }
-            return markBroken()
+            return failWaitingTry()
         }
         connection = started
         state = .connecting(since: monotonicSeconds())
@@ -246,45 +259,36 @@ public final class PipelinedConnection {
         case PGRES_PIPELINE_ABORTED:
             // An earlier statement of the same batch failed; this one never ran.
             PQclear(result)
-            guard query.attempts == 0 else {
+            guard !query.resentAfterAbort else {
                 return query.completion(.failure(PostgresError(kind: .server, message: "the statement was not run: "
                     + "an earlier one of its batch failed, twice")))
             }
             var again = query
-            again.attempts += 1
+            again.resentAfterAbort = true
             send(again)
         default:
             let error = PostgresError(failed: result, connection: connection)
             PQclear(result)
             guard error.isUnavailable else { return query.completion(.failure(error)) }
             // The server reports its own end (57P01 and kin) while libpq may still call the
-            // connection fine: it is dropped, and the query gets its second try on a new one.
-            if query.attempts == 0 {
-                var again = query
-                again.attempts += 1
-                waiting.append(again)
-            } else {
-                failed.append((query, error))
-            }
+            // connection fine: it is dropped, and the query is tried again like those in flight.
+            retryOrFail(query, error, now: monotonicSeconds())
             breakDown()
         }
     }
 
     // MARK: failure
 
-    /// The connection is lost. Queries in flight get one more try on a new connection (they are
-    /// single statements, safe to run again); those that had it, or were waiting for a connection
-    /// that never came up, fail at the next `flush`.
+    /// The connection is lost, or could not be made. Queries in flight, and those that waited for
+    /// the connection, count a failed try: they wait out their back-off, or fail at the next
+    /// `flush` once `maxAttempts` tries have failed.
     private func breakDown() {
         if let connection {
             let message = String(cString: PQerrorMessage(connection)).trimmingCharacters()
             if !message.isEmpty { lastError = message }
         }
-        let error = PostgresError(kind: .connection, message: lastError)
-        if case .connecting = state {
-            failed += waiting.map { ($0, error) }
-            waiting.removeAll()
-        }
+        let wasConnecting: Bool
+        if case .connecting = state { wasConnecting = true } else { wasConnecting = false }
         if socket >= 0 { watcher.unwatch(socket) }
         if let current { PQclear(current) }
         current = nil
@@ -292,22 +296,32 @@ public final class PipelinedConnection {
         connection = nil
         generation += 1
         socket = -1
-        for case var .query(query) in steps[head...] {
-            if query.attempts == 0 {
-                query.attempts += 1
-                waiting.append(query)
-            } else {
-                failed.append((query, error))
-            }
-        }
+        let error = PostgresError(kind: .connection, message: lastError)
+        let now = monotonicSeconds()
+        for case let .query(query) in steps[head...] { retryOrFail(query, error, now: now) }
         steps.removeAll()
         head = 0
         unsynced = false
-        markBroken()
-        if !waiting.isEmpty { connect() }
+        if wasConnecting { failWaitingTry() } else { state = .broken }
     }
 
-    private func markBroken() {
-        state = .broken(since: monotonicSeconds())
+    /// A connection attempt failed: each waiting query whose back-off was over counts a try.
+    private func failWaitingTry() {
+        state = .broken
+        let error = PostgresError(kind: .connection, message: lastError)
+        let now = monotonicSeconds()
+        let queued = waiting
+        waiting.removeAll()
+        for query in queued {
+            if query.notBefore <= now { retryOrFail(query, error, now: now) } else { waiting.append(query) }
+        }
+    }
+
+    private func retryOrFail(_ query: Query, _ error: PostgresError, now: Double) {
+        var query = query
+        query.failures += 1
+        guard query.failures < maxAttempts else { return failed.append((query, error)) }
+        query.notBefore = now + retryBaseDelay * Double(1 << (query.failures - 1)) * Double.random(in: 0.8...1.2)
+        waiting.append(query)
     }
 }

@@ -50,6 +50,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Database connections in the pool. [env: DB_POOL_SIZE, default: one per worker thread]")
     var dbPoolSize: Int?
 
+    @Option(help: "Tries of a database operation that fails transiently (connection lost, 40001, 40P01, 57P01); 1 means no retry. [env: DB_RETRY_ATTEMPTS, default: 4]")
+    var dbRetryAttempts: Int?
+
+    @Option(help: "Seconds before the first retry; each next one waits twice as long. [env: DB_RETRY_DELAY, default: 0.02]")
+    var dbRetryDelay: Double?
+
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
     var noMigrate = false
 
@@ -93,6 +99,14 @@ struct Serve: ParsableCommand {
         app.server = server
         app.migrationsDirectory = database.migrationsDirectory
         if let v = try setting(dbPoolSize, "DB_POOL_SIZE") { app.databasePoolSize = v }
+        if let v = try setting(dbRetryAttempts, "DB_RETRY_ATTEMPTS") {
+            guard v >= 1 else { throw ValidationError("DB retry attempts must be at least 1") }
+            app.databaseAttempts = v
+        }
+        if let v = try setting(dbRetryDelay, "DB_RETRY_DELAY") {
+            guard v >= 0 else { throw ValidationError("DB retry delay must not be negative") }
+            app.databaseRetryDelay = v
+        }
         app.migrateOnStart = !(noMigrate || environment["NO_MIGRATE"] == "1")
         if let v = try setting(openapiFile, "OPENAPI_FILE") { app.openAPIPath = v }
         if let v = try setting(docsAssetsDirectory, "DOCS_ASSETS_DIR") { app.docsAssetsDirectory = v }

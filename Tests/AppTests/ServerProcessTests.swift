@@ -79,7 +79,7 @@ import TestSupport
                                                  environment: ["PATH": "/usr/bin:/bin"]))
         #expect(waitForExit(pid) == 0)
         let help = try String(contentsOfFile: log, encoding: .utf8)
-        for flag in ["--port", "--database-url", "--event-loops", "--max-body-bytes", "--head-timeout", "--access-log", "--cors-origins", "PORT", "DATABASE_URL"] {
+        for flag in ["--port", "--database-url", "--event-loops", "--max-body-bytes", "--head-timeout", "--db-retry-attempts", "--db-retry-delay", "--access-log", "--cors-origins", "PORT", "DATABASE_URL"] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
     }

@@ -4,15 +4,18 @@ import Postgres
 import Testing
 import TestSupport
 
-/// Drives a `PipelinedConnection` the way an event loop does: poll its socket, tell it when the
-/// socket is ready, flush at the end of every turn.
+/// Drives a `PipelinedConnection` the way an event loop does: wait for its socket or for the
+/// wake-up it asked for, tell it when the socket is ready, flush at the end of every turn. A turn
+/// with neither a socket nor a wake-up to wait for would never end, so it is reported as a stall.
 final class PollingOwner: PostgresSocketWatcher {
     var fd: Int32 = -1
     var writable = false
+    var wakeAt: Double?
     var connection: PipelinedConnection!
 
-    init(url: String) {
-        connection = PipelinedConnection(url: url, watcher: self, connectTimeout: 2, reconnectDelay: 0)
+    init(url: String, maxAttempts: Int = 3, retryBaseDelay: Double = 0.01) {
+        connection = PipelinedConnection(url: url, watcher: self, connectTimeout: 2, maxAttempts: maxAttempts,
+                                         retryBaseDelay: retryBaseDelay)
     }
 
     func watch(_ fd: Int32, writable: Bool) {
@@ -24,16 +27,28 @@ final class PollingOwner: PostgresSocketWatcher {
         if self.fd == fd { self.fd = -1 }
     }
 
+    func wakeUp(at deadline: Double) {
+        wakeAt = min(wakeAt ?? deadline, deadline)
+    }
+
     /// Turns until `done` holds, at most `seconds`.
     func turn(until done: () -> Bool, seconds: Double = 10) {
         let deadline = Date().addingTimeInterval(seconds)
         connection.flush()
         while !done() && Date() < deadline {
+            var clock = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &clock)
+            let now = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+            let wait = wakeAt.map { Int32(max(0, ($0 - now) * 1000 + 1)) }
+            wakeAt = nil
             if fd >= 0 {
                 var entry = pollfd(fd: fd, events: Int16(POLLIN) | (writable ? Int16(POLLOUT) : 0), revents: 0)
-                if poll(&entry, 1, 50) > 0 { connection.socketReady() }
+                if poll(&entry, 1, min(wait ?? 1000, 1000)) > 0 { connection.socketReady() }
+            } else if let wait {
+                usleep(UInt32(wait) * 1000)
             } else {
-                usleep(10_000)
+                Issue.record("stalled: no socket to wait for and no wake-up asked for")
+                return
             }
             connection.flush()
         }
@@ -110,5 +125,23 @@ final class PollingOwner: PostgresSocketWatcher {
         owner.turn(until: { failures.count == 3 }, seconds: 5)
         #expect(failures.count == 3)
         #expect(failures.allSatisfy { $0.kind == .connection && $0.isUnavailable })
+    }
+
+    /// A restart shorter than the retries' back-offs is not seen by the caller.
+    @Test func aQueryWaitsOutARestartWithinItsRetries() throws {
+        let cluster = try PrivateCluster()
+        let owner = PollingOwner(url: cluster.url, maxAttempts: 12, retryBaseDelay: 0.05)
+        var before: Int64?
+        owner.connection.query("SELECT 1", []) { before = try? $0.get().int(0, 0) }
+        owner.turn(until: { before != nil })
+        #expect(before == 1)
+
+        try cluster.crash()
+        var answer: Result<PostgresResult, PostgresError>?
+        owner.connection.query("SELECT 2", []) { answer = $0 }
+        let restarted = Thread { try? cluster.start() }
+        restarted.start()
+        owner.turn(until: { answer != nil }, seconds: 60)
+        #expect(try answer?.get().int(0, 0) == 2)
     }
 }

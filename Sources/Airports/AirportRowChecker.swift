@@ -51,7 +51,7 @@ struct AirportRowChecker {
     }
 
     private static let columns = AirportColumn.allCases
-    private static let dstBytes = Array("EASOZNU".utf8)
+    private static let dstBytes = AirportColumn.dstValues.map { $0.utf8.first! }
 
     private mutating func checkField(_ record: CSVReader.Record, _ column: AirportColumn, ascii: Bool, into out: inout [UInt8]) {
         let index = column.rawValue
@@ -63,55 +63,53 @@ struct AirportRowChecker {
             }
             return
         }
-        do {
-            let bytes = record.field(index)
-            guard ascii || UTF8Validation.isValid(bytes) else {
-                fail(line: line, column: column.csvName, "is not valid UTF-8")
+        let bytes = record.field(index)
+        guard ascii || UTF8Validation.isValid(bytes) else {
+            fail(line: line, column: column.csvName, "is not valid UTF-8")
+            return
+        }
+        switch column.kind {
+        case .text:
+            guard !bytes.contains(0) else {
+                fail(line: line, column: column.csvName, "must not contain NUL")
                 return
             }
-            switch column.kind {
-            case .text:
-                guard !bytes.contains(0) else {
-                    fail(line: line, column: column.csvName, "must not contain NUL")
-                    return
-                }
-                CopyText.escape(bytes, to: &out)
-            case .dst:
-                guard bytes.count == 1, AirportRowChecker.dstBytes.contains(bytes[0]) else {
-                    fail(line: line, column: column.csvName, "must be one of E A S O Z N U")
-                    return
-                }
-                out.append(bytes[0])
-            case .identifier:
-                guard NumberSyntax.isInteger(bytes), bytes[0] != UInt8(ascii: "-") else {
-                    fail(line: line, column: column.csvName, "must be a non-negative integer")
-                    return
-                }
-                let id = NumberSyntax.integerValue(bytes)
-                if !seenIds.insert(id).inserted {
-                    fail(line: line, column: column.csvName, "id \(id) appears more than once in the file")
-                    return
-                }
-                out.append(contentsOf: bytes)
-            case .integer:
-                guard NumberSyntax.isInteger(bytes), case let value = NumberSyntax.integerValue(bytes),
-                      value >= Int64(Int32.min), value <= Int64(Int32.max) else {
-                    fail(line: line, column: column.csvName, "must be an integer")
-                    return
-                }
-                out.append(contentsOf: bytes)
-            case .latitude, .longitude, .number:
-                guard NumberSyntax.isDecimal(bytes), bytes.count < 64 else {
-                    fail(line: line, column: column.csvName, "must be a number")
-                    return
-                }
-                let bound = column == .latitude ? 90 : column == .longitude ? 180 : 24
-                guard AirportRowChecker.isWithin(bytes, bound: bound) else {
-                    fail(line: line, column: column.csvName, "must be between -\(bound) and \(bound)")
-                    return
-                }
-                out.append(contentsOf: bytes)
+            CopyText.escape(bytes, to: &out)
+        case .dst:
+            guard bytes.count == 1, AirportRowChecker.dstBytes.contains(bytes[0]) else {
+                fail(line: line, column: column.csvName, "must be one of E A S O Z N U")
+                return
             }
+            out.append(bytes[0])
+        case .identifier:
+            guard NumberSyntax.isInteger(bytes), bytes[0] != UInt8(ascii: "-") else {
+                fail(line: line, column: column.csvName, "must be a non-negative integer")
+                return
+            }
+            let id = NumberSyntax.integerValue(bytes)
+            if !seenIds.insert(id).inserted {
+                fail(line: line, column: column.csvName, "id \(id) appears more than once in the file")
+                return
+            }
+            out.append(contentsOf: bytes)
+        case .integer:
+            guard NumberSyntax.isInteger(bytes), case let value = NumberSyntax.integerValue(bytes),
+                  value >= Int64(Int32.min), value <= Int64(Int32.max) else {
+                fail(line: line, column: column.csvName, "must be an integer")
+                return
+            }
+            out.append(contentsOf: bytes)
+        case .latitude, .longitude, .number:
+            guard NumberSyntax.isDecimal(bytes), bytes.count < 64 else {
+                fail(line: line, column: column.csvName, "must be a number")
+                return
+            }
+            let bound = column == .latitude ? 90 : column == .longitude ? 180 : 24
+            guard AirportRowChecker.isWithin(bytes, bound: bound) else {
+                fail(line: line, column: column.csvName, "must be between -\(bound) and \(bound)")
+                return
+            }
+            out.append(contentsOf: bytes)
         }
     }
 

@@ -152,8 +152,7 @@ public struct AirportsRepository: Sendable {
         }
     }
 
-    /// The airport, delete-flagged or not (row 0 of the result), or notFound.
-    /// One airport, deleted or not, read on an event loop's own connection. Fails with
+    /// One airport, delete-flagged or not, read on an event loop's own connection; fails with
     /// `Failure.notFound`.
     public func get(_ id: Int64, on connection: PipelinedConnection,
                     _ completion: @escaping (Result<PostgresResult, Error>) -> Void) {

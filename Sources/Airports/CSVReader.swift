@@ -38,10 +38,6 @@ public struct CSVReader {
             UnsafeBufferPointer(rebasing: bytes[fields[index].range])
         }
 
-        public func withField<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
-            try body(field(index))
-        }
-
         public func string(_ index: Int) -> String {
             String(decoding: field(index), as: UTF8.self)
         }

@@ -1,23 +1,25 @@
 /// gzip for responses worth it, when the client accepts it.
 enum ResponseCompression {
     static func apply(_ response: inout Response, acceptEncoding: String?, threshold: Int) {
-        guard !HTTPStatus.forbidsBody(response.status), response.body.count >= threshold,
-              response.headers.first("Content-Encoding") == nil,
-              isCompressible(response.headers.first("Content-Type")) else { return }
-        response.headers.add("Vary", "Accept-Encoding")
-        guard let acceptEncoding, acceptsGzip(acceptEncoding) else { return }
+        guard response.body.count >= threshold, negotiate(&response, acceptEncoding: acceptEncoding) else { return }
         response.body = Gzip.compress(response.body)
         response.headers.add("Content-Encoding", "gzip")
     }
 
     /// For a streamed body (its size unknown): the headers, and whether to gzip it.
     static func applyToStream(_ response: inout Response, acceptEncoding: String?) -> Bool {
+        guard negotiate(&response, acceptEncoding: acceptEncoding) else { return false }
+        response.headers.add("Content-Encoding", "gzip")
+        return true
+    }
+
+    /// A body worth compressing gets `Vary: Accept-Encoding`; true when this client takes gzip.
+    private static func negotiate(_ response: inout Response, acceptEncoding: String?) -> Bool {
         guard !HTTPStatus.forbidsBody(response.status), response.headers.first("Content-Encoding") == nil,
               isCompressible(response.headers.first("Content-Type")) else { return false }
         response.headers.add("Vary", "Accept-Encoding")
-        guard let acceptEncoding, acceptsGzip(acceptEncoding) else { return false }
-        response.headers.add("Content-Encoding", "gzip")
-        return true
+        guard let acceptEncoding else { return false }
+        return acceptsGzip(acceptEncoding)
     }
 
     static func isCompressible(_ contentType: String?) -> Bool {

@@ -70,12 +70,13 @@ public struct CSVReader {
             switch state {
             case .fieldStart:
                 recordHasContent = true
-                switch p[i] {
-                case CSVReader.quote: fieldQuoted = true; quoteLine = line; state = .quoted
-                case CSVReader.comma: endField()
-                case CSVReader.lf: endField(); try endRecord(onRecord); line += 1
-                case CSVReader.cr: endField(); state = .afterCR
-                default: state = .unquoted; continue  // the unquoted scan takes this byte
+                if p[i] == CSVReader.quote {
+                    fieldQuoted = true
+                    quoteLine = line
+                    state = .quoted
+                } else if try !endField(at: p[i], onRecord) {
+                    state = .unquoted
+                    continue  // the unquoted scan takes this byte
                 }
                 i += 1
             case .unquoted:
@@ -83,12 +84,7 @@ public struct CSVReader {
                 while i < n && !CSVReader.isDelimiter(p[i]) { i += 1 }
                 buffer.append(p + start, count: i - start)
                 guard i < n else { return }
-                switch p[i] {
-                case CSVReader.comma: endField(); state = .fieldStart
-                case CSVReader.lf: endField(); try endRecord(onRecord); line += 1; state = .fieldStart
-                case CSVReader.cr: endField(); state = .afterCR
-                default: throw failure("a quote inside an unquoted field")
-                }
+                guard try endField(at: p[i], onRecord) else { throw failure("a quote inside an unquoted field") }
                 i += 1
             case .quoted:
                 let start = i
@@ -101,12 +97,11 @@ public struct CSVReader {
                 state = .quoteInQuoted
                 i += 1
             case .quoteInQuoted:
-                switch p[i] {
-                case CSVReader.quote: buffer.append(CSVReader.quote); state = .quoted
-                case CSVReader.comma: endField(); state = .fieldStart
-                case CSVReader.lf: endField(); try endRecord(onRecord); line += 1; state = .fieldStart
-                case CSVReader.cr: endField(); state = .afterCR
-                default: throw failure("text after a closing quote")
+                if p[i] == CSVReader.quote {
+                    buffer.append(CSVReader.quote)
+                    state = .quoted
+                } else if try !endField(at: p[i], onRecord) {
+                    throw failure("text after a closing quote")
                 }
                 i += 1
             case .afterCR:
@@ -142,6 +137,17 @@ public struct CSVReader {
     @inline(__always)
     private static func isDelimiter(_ b: UInt8) -> Bool {
         b <= comma && (b == comma || b == quote || b == lf || b == cr)
+    }
+
+    /// A comma, LF or CR after a field ends it (and an LF the record); false for any other byte.
+    private mutating func endField(at b: UInt8, _ onRecord: (Record) throws -> Void) throws -> Bool {
+        switch b {
+        case CSVReader.comma: endField(); state = .fieldStart
+        case CSVReader.lf: endField(); try endRecord(onRecord); line += 1; state = .fieldStart
+        case CSVReader.cr: endField(); state = .afterCR
+        default: return false
+        }
+        return true
     }
 
     private mutating func endField() {

@@ -68,13 +68,13 @@ public struct CitizensRepository: Sendable {
         }
     }
 
-    /// (citizen_id, birth month, relatives) of every citizen of an import.
+    /// (citizen_id, birth month, relatives) of every citizen of an import. The month is read from
+    /// the date's ISO text (YYYY-MM-DD): `extract(month ...)` in the query doubled its time.
     public func birthdayInputs(importId: Int64) throws -> [(id: Int64, month: Int, relatives: [Int64])] {
-        try withCitizensQuery("""
-            SELECT citizen_id, extract(month FROM birth_date)::int, relatives FROM citizens WHERE import_id = $1
-            """, importId) { result in
+        try withCitizensQuery("SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = $1", importId) { result in
             (0..<result.rowCount).map { row in
-                (result.int(row, 0)!, Int(result.int(row, 1)!), CopyText.parseIntArray(result, row, 2))
+                let month = result.withBytes(row, 1) { Int($0[5] &- 0x30) * 10 + Int($0[6] &- 0x30) }
+                return (result.int(row, 0)!, month, CopyText.parseIntArray(result, row, 2))
             }
         }
     }

@@ -85,8 +85,7 @@ public struct CitizensRepository: Sendable {
     public func agesByTown(importId: Int64, today: CivilDate) throws -> [(town: String, ages: [Int])] {
         try withCitizensQuery("SELECT town, birth_date FROM citizens WHERE import_id = $1", importId) { result in
             let todayNumber = today.year * 10000 + today.month * 100 + today.day
-            var index: [TownKey: Int] = [:]
-            var groups: [(town: [UInt8], ages: [Int])] = []
+            var groups = TownGroups()
             for row in 0..<result.rowCount {
                 let age = result.withBytes(row, 1) { iso -> Int in
                     // YYYY-MM-DD; full years are (today - birth) / 10000 on YYYYMMDD numbers.
@@ -94,16 +93,11 @@ public struct CitizensRepository: Sendable {
                     for b in iso where b != UInt8(ascii: "-") { number = number * 10 + Int(b &- 0x30) }
                     return (todayNumber - number) / 10000
                 }
-                let town = result.withBytes(row, 0) { TownKey(bytes: Array($0)) }
-                if let slot = index[town] {
-                    groups[slot].ages.append(age)
-                } else {
-                    index[town] = groups.count
-                    groups.append((town.bytes, [age]))
-                }
+                result.withBytes(row, 0) { groups.add(age, to: $0) }
             }
-            groups.sort { $0.town.lexicographicallyPrecedes($1.town) }
-            return groups.map { (String(decoding: $0.town, as: UTF8.self), $0.ages) }
+            return zip(groups.towns, groups.values)
+                .sorted { $0.0.lexicographicallyPrecedes($1.0) }
+                .map { (String(decoding: $0.0, as: UTF8.self), $0.1) }
         }
     }
 
@@ -276,15 +270,5 @@ enum CopyText {
             }
             return values
         }
-    }
-}
-
-/// A town's bytes as a dictionary key, hashed in one piece (an array of bytes hashes byte by byte,
-/// which led the profile of the percentiles).
-struct TownKey: Hashable {
-    let bytes: [UInt8]
-
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

@@ -1,3 +1,4 @@
+import Access
 import HTTP
 import Postgres
 
@@ -19,6 +20,14 @@ public struct AppConfiguration: Sendable {
     public var openAPIPath = "openapi.json"
     /// Where swagger-ui-bundle.js and swagger-ui.css are (installed by scripts/run).
     public var docsAssetsDirectory = ".local/swagger-ui"
+    /// Keys are needed (access.md); false serves everything to anyone, for local experiments.
+    public var auth = true
+    /// An admin key with exactly this text exists while the server runs (ADMIN_KEY).
+    public var adminKey: String?
+    /// Requests a second per key, with bursts of twice that; 0 is no limit.
+    public var rateLimit = 0.0
+    /// Seconds between reloads of the keys (a revocation elsewhere takes effect within this).
+    public var keysRefreshInterval = 2.0
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -30,6 +39,7 @@ public final class Application: @unchecked Sendable {
     public let configuration: AppConfiguration
     public let server: Server
     public let database: Database
+    public let keys: KeyCache
 
     public init(_ configuration: AppConfiguration) {
         self.configuration = configuration
@@ -45,8 +55,15 @@ public final class Application: @unchecked Sendable {
         serverConfiguration.accessLogRedactedPrefixes.append("/confirmations/")
         server = Server(configuration: serverConfiguration, router: router)
         server.metrics.extraProviders.append { [database] in database.metricsText() }
+        let keysRepository = KeysRepository(pool: database.pool)
+        keys = KeyCache(repository: keysRepository, adminKey: configuration.adminKey.flatMap(KeyToken.init),
+                        refreshInterval: configuration.keysRefreshInterval)
+        if configuration.auth {
+            server.gate = AccessGate(cache: keys, rateLimit: configuration.rateLimit)
+        }
         Routes.register(on: router, database: database, metrics: server.metrics,
-                        docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory))
+                        docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory),
+                        keys: KeyHandlers(repository: keysRepository, cache: keys))
     }
 
     public var port: UInt16 { server.port }
@@ -55,10 +72,16 @@ public final class Application: @unchecked Sendable {
     public func start() throws {
         try database.prepareSchema(apply: configuration.migrateOnStart)
         if !database.isMigrated { database.watchSchema(apply: configuration.migrateOnStart) }
+        if configuration.auth {
+            // Loaded before the first request when the database is up; else the keys thread keeps trying.
+            if database.isMigrated { try? keys.refresh() }
+            keys.start()
+        }
         try server.start()
     }
 
     public func stop() {
         server.shutdown()
+        keys.stop()
     }
 }

@@ -1,16 +1,18 @@
+import Access
 import Airports
 import Citizens
 import HTTP
 
-/// The one table of every endpoint the server has.
+/// The one table of every endpoint the server has, and who may call it (access.md): `.open`,
+/// or the least role a key needs. The gate checks it before a handler runs or a body is read.
 public enum Routes {
-    static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers) {
-        router.add(.GET, "/healthz", execution: .eventLoop) { try HealthHandlers.healthz($0) }
-        router.add(.GET, "/readyz", HealthHandlers.readyz { database.readiness() })
-        router.add(.GET, "/metrics", HealthHandlers.metrics(metrics))
-        router.add(.GET, "/openapi.json", execution: .eventLoop) { try docs.openAPI($0) }
-        router.add(.GET, "/docs", execution: .eventLoop) { try docs.page($0) }
-        router.add(.GET, "/docs/{asset}", execution: .eventLoop) { try docs.asset($0) }
+    static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers, keys: KeyHandlers) {
+        router.add(.GET, "/healthz", access: .open, execution: .eventLoop) { try HealthHandlers.healthz($0) }
+        router.add(.GET, "/readyz", access: .open, HealthHandlers.readyz { database.readiness() })
+        router.add(.GET, "/metrics", access: .admin, HealthHandlers.metrics(metrics))
+        router.add(.GET, "/openapi.json", access: .open, execution: .eventLoop) { try docs.openAPI($0) }
+        router.add(.GET, "/docs", access: .open, execution: .eventLoop) { try docs.page($0) }
+        router.add(.GET, "/docs/{asset}", access: .open, execution: .eventLoop) { try docs.asset($0) }
 
         let citizens = CitizensRepository(pool: database.pool)
         let importCitizens = ImportCitizensHandler(repository: citizens)
@@ -18,30 +20,34 @@ public enum Routes {
         let patchCitizen = PatchCitizenHandler(repository: citizens)
         let birthdays = BirthdaysHandler(repository: citizens)
         let agePercentiles = AgePercentilesHandler(repository: citizens)
-        router.add(.POST, "/imports", database.guarded { try importCitizens.handle($0) })
-        router.add(.GET, "/imports/{import_id:int}/citizens", database.guarded { try listCitizens.handle($0) })
-        router.add(.PATCH, "/imports/{import_id:int}/citizens/{citizen_id:int}", database.guarded { try patchCitizen.handle($0) })
-        router.add(.GET, "/imports/{import_id:int}/citizens/birthdays", database.guarded { try birthdays.handle($0) })
-        router.add(.GET, "/imports/{import_id:int}/towns/stat/percentile/age", database.guarded { try agePercentiles.handle($0) })
+        router.add(.POST, "/imports", access: .editor, database.guarded { try importCitizens.handle($0) })
+        router.add(.GET, "/imports/{import_id:int}/citizens", access: .reader, database.guarded { try listCitizens.handle($0) })
+        router.add(.PATCH, "/imports/{import_id:int}/citizens/{citizen_id:int}", access: .editor, database.guarded { try patchCitizen.handle($0) })
+        router.add(.GET, "/imports/{import_id:int}/citizens/birthdays", access: .reader, database.guarded { try birthdays.handle($0) })
+        router.add(.GET, "/imports/{import_id:int}/towns/stat/percentile/age", access: .reader, database.guarded { try agePercentiles.handle($0) })
 
         let airports = AirportsRepository(pool: database.pool)
         let upload = UploadAirportsHandler(repository: airports)
         let list = ListAirportsHandler(repository: airports)
         let items = AirportHandlers(repository: airports)
         let links = AirportLinkHandlers(repository: airports)
-        router.add(.POST, "/upload", database.guarded { try upload.handle($0) })
-        router.add(.POST, "/airports/upload", database.guarded { try upload.handle($0) })
-        router.add(.GET, "/airports", database.guarded { try list.handle($0) })
-        router.add(.POST, "/airports", database.guarded { try items.create($0) })
-        router.add(.GET, "/airports/{id:int}", nonBlocking: database.nonBlocking { items.get($0, on: $1, $2) })
-        router.add(.PUT, "/airports/{id:int}", database.guarded { try items.replace($0) })
-        router.add(.PATCH, "/airports/{id:int}", database.guarded { try items.change($0) })
-        router.add(.DELETE, "/airports/{id:int}", database.guarded { try items.delete($0) })
-        router.add(.GET, "/airports/create", database.guarded { try links.stageCreate($0) })
-        router.add(.GET, "/airports/{id:int}/update", database.guarded { try links.stageUpdate($0) })
-        router.add(.GET, "/airports/{id:int}/delete", database.guarded { try links.deleteFlag($0) })
-        router.add(.GET, "/airports/{id:int}/restore", database.guarded { try links.restore($0) })
-        router.add(.GET, "/confirmations/{token}", database.guarded { try links.confirm($0) })
-        router.add(.POST, "/confirmations/{token}", database.guarded { try links.confirm($0) })
+        router.add(.POST, "/upload", access: .editor, database.guarded { try upload.handle($0) })
+        router.add(.POST, "/airports/upload", access: .editor, database.guarded { try upload.handle($0) })
+        router.add(.GET, "/airports", access: .reader, database.guarded { try list.handle($0) })
+        router.add(.POST, "/airports", access: .editor, database.guarded { try items.create($0) })
+        router.add(.GET, "/airports/{id:int}", access: .reader, nonBlocking: database.nonBlocking { items.get($0, on: $1, $2) })
+        router.add(.PUT, "/airports/{id:int}", access: .editor, database.guarded { try items.replace($0) })
+        router.add(.PATCH, "/airports/{id:int}", access: .editor, database.guarded { try items.change($0) })
+        router.add(.DELETE, "/airports/{id:int}", access: .editor, database.guarded { try items.delete($0) })
+        router.add(.GET, "/airports/create", access: .editor, database.guarded { try links.stageCreate($0) })
+        router.add(.GET, "/airports/{id:int}/update", access: .editor, database.guarded { try links.stageUpdate($0) })
+        router.add(.GET, "/airports/{id:int}/delete", access: .editor, database.guarded { try links.deleteFlag($0) })
+        router.add(.GET, "/airports/{id:int}/restore", access: .editor, database.guarded { try links.restore($0) })
+        router.add(.GET, "/confirmations/{token}", access: .open, database.guarded { try links.confirm($0) })
+        router.add(.POST, "/confirmations/{token}", access: .open, database.guarded { try links.confirm($0) })
+
+        router.add(.POST, "/keys", access: .admin, database.guarded { try keys.create($0) })
+        router.add(.GET, "/keys", access: .admin, database.guarded { try keys.list($0) })
+        router.add(.DELETE, "/keys/{key_id}", access: .admin, database.guarded { try keys.revoke($0) })
     }
 }

@@ -14,7 +14,8 @@ final class AccessLog {
         buffer.reserveCapacity(16 * 1024)
     }
 
-    func record(method: HTTPMethod, path rawPath: String, status: Int, bytes: Int, seconds: Double, requestId: String) {
+    func record(method: HTTPMethod, path rawPath: String, status: Int, bytes: Int, seconds: Double, requestId: String,
+                callerId: String? = nil) {
         var path = rawPath
         if let prefix = redactedPrefixes.first(where: { rawPath.hasPrefix($0) && rawPath.count > $0.count }) {
             path = prefix + "…"
@@ -24,7 +25,7 @@ final class AccessLog {
             return
         case .text:
             let ms = (seconds * 1_000_000).rounded() / 1000
-            buffer.append(contentsOf: "\(method) \(path) \(status) \(bytes) \(ms)ms \(requestId)\n".utf8)
+            buffer.append(contentsOf: "\(method) \(path) \(status) \(bytes) \(ms)ms \(requestId) \(callerId ?? "-")\n".utf8)
         case .json:
             var writer = JSONWriter(capacity: 160)
             writer.raw("{\"method\":"); writer.string(method.description)
@@ -33,6 +34,8 @@ final class AccessLog {
             writer.raw(",\"bytes\":"); writer.int(bytes)
             writer.raw(",\"duration_ms\":"); writer.double((seconds * 1_000_000).rounded() / 1000)
             writer.raw(",\"request_id\":"); writer.string(requestId)
+            writer.raw(",\"key_id\":")
+            if let callerId { writer.string(callerId) } else { writer.raw("null") }
             writer.raw("}\n")
             buffer.append(contentsOf: writer.bytes)
         }

@@ -48,7 +48,7 @@ final class ConditionLock: @unchecked Sendable {
 
 /// Monotonic clock in seconds.
 @inline(__always)
-func monotonicNow() -> Double {
+public func monotonicNow() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

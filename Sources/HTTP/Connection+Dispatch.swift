@@ -29,10 +29,6 @@ extension Connection {
                                            maxInflated: configuration.maxInflatedBytes)
             if case let .fixed(length) = framing.length {
                 exchange.drainAllowed = length <= 64 * 1024 && !framing.expectContinue
-                if length > configuration.maxBodyBytes {
-                    queueResponse(exchange, RequestBody.tooLarge(Int(configuration.maxBodyBytes)).response, close: true)
-                    return
-                }
             }
         }
 
@@ -69,6 +65,23 @@ extension Connection {
             }
         case let .route(route, parameters):
             exchange.route = route.template
+            // Who may call it is decided before any body byte is read or 100 Continue is sent.
+            if let gate = context.gate {
+                switch gate.admit(head, route: route) {
+                case let .refused(response, keyId):
+                    exchange.keyId = keyId
+                    queueResponse(exchange, response)
+                    return
+                case let .admitted(caller, headers):
+                    exchange.caller = caller
+                    exchange.keyId = caller?.id
+                    exchange.gateHeaders = headers
+                }
+            }
+            if case let .fixed(length) = framing.length, length > configuration.maxBodyBytes {
+                queueResponse(exchange, RequestBody.tooLarge(Int(configuration.maxBodyBytes)).response, close: true)
+                return
+            }
             dispatch(route, parameters, head, path: path, query: query, framing: framing, exchange: exchange)
         }
     }
@@ -108,7 +121,7 @@ extension Connection {
             body = RequestBody.empty()
         }
         let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body,
-                              requestId: exchange.requestId, parameters: parameters)
+                              requestId: exchange.requestId, parameters: parameters, caller: exchange.caller)
         let threshold = configuration.compressionThreshold
         switch route.execution {
         case .eventLoop where !framing.hasBody:

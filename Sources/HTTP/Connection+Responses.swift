@@ -62,7 +62,7 @@ extension Connection {
                                     status: response.status, seconds: seconds)
         loop.accessLog.record(method: exchange.method, path: path, status: response.status,
                               bytes: sendsBody ? response.body.count : 0, seconds: monotonicNow() - exchange.started,
-                              requestId: exchange.requestId)
+                              requestId: exchange.requestId, callerId: exchange.keyId)
         flush()
     }
 
@@ -84,6 +84,7 @@ extension Connection {
             field("Content-Length", String(response.body.count))
         }
         field("X-Request-Id", exchange.requestId)
+        for (name, value) in exchange.gateHeaders { field(name, value) }
         if closeAfterWrite {
             field("Connection", "close")
         } else if exchange.version == .http10 {

@@ -9,6 +9,11 @@ final class Exchange {
     let origin: String?
     let acceptEncoding: String?
     var route = "unmatched"
+    /// The caller the gate admitted, the key id it saw (for the access log, admitted or not), and
+    /// headers it adds to the answer.
+    var caller: Caller?
+    var keyId: String?
+    var gateHeaders: [(String, String)] = []
     var decoder: BodyDecoder?
     /// Where body bytes go; nil drops them.
     var sink: RequestBody?

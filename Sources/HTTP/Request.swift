@@ -10,9 +10,12 @@ public final class Request: @unchecked Sendable {
     public let requestId: String
     /// Typed path parameters by name (`{id:int}` gives an Int64).
     public let parameters: PathParameters
+    /// Who sent it, when the route needs a key and the gate found one.
+    public let caller: Caller?
 
     init(method: HTTPMethod, path: String, query: String?, headers: Headers, body: RequestBody,
-         requestId: String, parameters: PathParameters) {
+         requestId: String, parameters: PathParameters, caller: Caller?) {
+        self.caller = caller
         self.method = method
         self.path = path
         self.query = query

@@ -41,8 +41,8 @@ public final class Router: @unchecked Sendable {
     public init() {}
 
     /// Registers a handler. Templates use `{name}` for a string segment and `{name:int}` for an
-    /// integer one.
-    public func add(_ method: HTTPMethod, _ template: String, execution: Execution = .workerPool,
+    /// integer one. Every route states who may call it: there is no default.
+    public func add(_ method: HTTPMethod, _ template: String, access: AccessRequirement, execution: Execution = .workerPool,
                     _ handler: @escaping Handler) {
         var node = root
         for segment in Router.segments(of: template) {
@@ -70,15 +70,16 @@ public final class Router: @unchecked Sendable {
             }
         }
         precondition(node.routes[method] == nil, "route \(method) \(template) registered twice")
-        let route = Route(method: method, template: template, execution: execution, handler: handler)
+        let route = Route(method: method, template: template, access: access, execution: execution, handler: handler)
         node.routes[method] = route
         node.template = template
         routes.append(route)
     }
 
     /// Registers a handler that answers later from its event loop (see `NonBlockingHandler`).
-    public func add(_ method: HTTPMethod, _ template: String, nonBlocking handler: @escaping NonBlockingHandler) {
-        add(method, template, execution: .nonBlocking(handler)) { _ in
+    public func add(_ method: HTTPMethod, _ template: String, access: AccessRequirement,
+                    nonBlocking handler: @escaping NonBlockingHandler) {
+        add(method, template, access: access, execution: .nonBlocking(handler)) { _ in
             throw HTTPError(500, "A non-blocking route ran as a blocking one.")
         }
     }

@@ -7,6 +7,8 @@ public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
     public let router: Router
     public let metrics: ServerMetrics
+    /// Checks each routed request before its body is read; nil admits everyone (tests of the engine).
+    public var gate: RequestGate?
     public private(set) var port: UInt16 = 0
     private var loops: [EventLoop] = []
     private var workers: WorkerPool?
@@ -25,7 +27,7 @@ public final class Server: @unchecked Sendable {
         Server.raiseOpenFileLimit()
         let workers = WorkerPool(threads: configuration.workerThreads, queueLimit: configuration.workerQueueLimit)
         self.workers = workers
-        let context = ServerContext(configuration: configuration, router: router, workers: workers, metrics: metrics)
+        let context = ServerContext(configuration: configuration, router: router, workers: workers, metrics: metrics, gate: gate)
         var boundPort = configuration.port
         for index in 0..<max(1, configuration.eventLoops) {
             let fd = try Socket.listen(host: configuration.host, port: boundPort)

@@ -5,8 +5,10 @@ final class ServerContext: @unchecked Sendable {
     let workers: WorkerPool
     let metrics: ServerMetrics
     let parser: RequestHeadParser
+    let gate: RequestGate?
 
-    init(configuration: ServerConfiguration, router: Router, workers: WorkerPool, metrics: ServerMetrics) {
+    init(configuration: ServerConfiguration, router: Router, workers: WorkerPool, metrics: ServerMetrics, gate: RequestGate?) {
+        self.gate = gate
         self.configuration = configuration
         self.router = router
         self.workers = workers

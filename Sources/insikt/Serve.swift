@@ -1,3 +1,4 @@
+import Access
 import App
 import ArgumentParser
 import Foundation
@@ -56,6 +57,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds before the first retry; each next one waits twice as long. [env: DB_RETRY_DELAY, default: 0.02]")
     var dbRetryDelay: Double?
 
+    @Option(help: "on: data routes need an API key; off: anyone may do anything (local experiments only). [env: AUTH, default: on]")
+    var auth: String?
+
+    @Option(help: "An admin key with exactly this text exists while the server runs (32-256 of A-Z a-z 0-9 _ -). [env: ADMIN_KEY]")
+    var adminKey: String?
+
+    @Option(help: "Requests a second per API key, with bursts of twice that; 0 is no limit. [env: RATE_LIMIT, default: 0]")
+    var rateLimit: Double?
+
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
     var noMigrate = false
 
@@ -111,9 +121,28 @@ struct Serve: ParsableCommand {
         if let v = try setting(openapiFile, "OPENAPI_FILE") { app.openAPIPath = v }
         if let v = try setting(docsAssetsDirectory, "DOCS_ASSETS_DIR") { app.docsAssetsDirectory = v }
 
+        switch try setting(auth, "AUTH") ?? "on" {
+        case "on": app.auth = true
+        case "off": app.auth = false
+        case let other: throw ValidationError("--auth must be on or off, not \(other)")
+        }
+        if let v = try setting(adminKey, "ADMIN_KEY") {
+            guard KeyToken(v) != nil else {
+                throw ValidationError("the admin key must be 32-256 characters from A-Z a-z 0-9 _ - (insikt keys create makes one)")
+            }
+            app.adminKey = v
+        }
+        if let v = try setting(rateLimit, "RATE_LIMIT") {
+            guard v >= 0 else { throw ValidationError("the rate limit must not be negative") }
+            app.rateLimit = v
+        }
+
         Server.blockTerminationSignals()
         let application = Application(app)
         try application.start()
+        if !app.auth {
+            ServerLog.info("warning: --auth off: every route is open to anyone who reaches port \(application.port); use it only for local experiments")
+        }
         ServerLog.info("insikt listening on \(server.host):\(application.port) with \(server.eventLoops) event loops")
         let signal = Server.waitForTerminationSignal()
         ServerLog.info("signal \(signal): shutting down")

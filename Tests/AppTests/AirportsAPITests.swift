@@ -67,7 +67,7 @@ import TestSupport
         for connection in connections {
             let ks = (0..<25).map { _ in Int.random(in: 0..<9) }
             asked.append(ks)
-            try connection.send(ks.map { "GET /airports/\(base + $0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+            try connection.send(ks.map { "GET /airports/\(base + $0) HTTP/1.1\r\nHost: x\r\n\(TestEnvironment.authorizationLine)\r\n" }.joined())
         }
         for (connection, ks) in zip(connections, asked) {
             for k in ks {

@@ -132,7 +132,7 @@ func independentCSV(_ text: String) -> [[String?]] {
         #expect(counts(viaGzip)["rows"] == 7698)
 
         let connection = try RawConnection(port: port)
-        try connection.send(Array("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+        try connection.send(Array("POST /upload HTTP/1.1\r\nHost: x\r\n\(TestEnvironment.authorizationLine)Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
             + chunkedEncoding(body, pieceSize: 65_000))
         let viaChunked = try connection.readResponse(timeout: 60)
         #expect(counts(viaChunked)["rows"] == 7698)

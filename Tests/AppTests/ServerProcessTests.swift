@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Glibc
 import Postgres
@@ -14,7 +15,8 @@ import TestSupport
         let arguments = ["serve", "--port", String(port), "--host", "127.0.0.1",
                          "--migrations-directory", TestEnvironment.packageRoot + "/migrations"] + extra
         let pid = try #require(spawnInBackground(Self.binary, arguments, stderrPath: log,
-                                                 environment: ["DATABASE_URL": TestEnvironment.databaseURL, "PATH": "/usr/bin:/bin"]))
+                                                 environment: ["DATABASE_URL": TestEnvironment.databaseURL, "PATH": "/usr/bin:/bin",
+                                                               "ADMIN_KEY": TestEnvironment.adminKey]))
         for _ in 0..<100 {
             if let r = try? httpRequest(port: port, "GET", "/healthz"), r.status == 200 { return (pid, port, log) }
             usleep(100_000)
@@ -32,10 +34,12 @@ import TestSupport
         #expect(waitForExit(pid) == 0)
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         let accessLines = lines.filter { $0.hasPrefix("GET ") }
-        #expect(accessLines.contains { $0.hasPrefix("GET /airports/404404404 404 ") && $0.hasSuffix(" trace-me-1") })
+        let keyId = try #require(KeyToken(TestEnvironment.adminKey)).id
+        #expect(accessLines.contains { $0.hasPrefix("GET /airports/404404404 404 ") && $0.hasSuffix(" trace-me-1 \(keyId)") },
+                "the line ends with the request id and the key id: \(accessLines)")
         #expect(accessLines.contains { $0.hasPrefix("GET /nowhere 404 ") })
         #expect(accessLines.count == 4, "one line per request (the start-up probe included): \(accessLines)")
-        #expect(accessLines.contains { $0.hasPrefix("GET /confirmations/… 404 ") }, "tokens stay out of the log")
+        #expect(accessLines.contains { $0.hasPrefix("GET /confirmations/… 404 ") && $0.hasSuffix(" -") }, "tokens stay out of the log")
         #expect(!lines.contains { $0.contains("0123456789abcdef") })
     }
 
@@ -52,6 +56,7 @@ import TestSupport
         #expect(line["status"] as? Int == 200)
         #expect(line["bytes"] as? Int == 15)
         #expect(line["duration_ms"] is Double || line["duration_ms"] is Int)
+        #expect(line["key_id"] is NSNull, "an open route has no key: \(line)")
     }
 
     /// Two servers starting at once: two `insikt migrate up` processes on one database.
@@ -79,7 +84,7 @@ import TestSupport
                                                  environment: ["PATH": "/usr/bin:/bin"]))
         #expect(waitForExit(pid) == 0)
         let help = try String(contentsOfFile: log, encoding: .utf8)
-        for flag in ["--port", "--database-url", "--event-loops", "--max-body-bytes", "--head-timeout", "--db-retry-attempts", "--db-retry-delay", "--access-log", "--cors-origins", "PORT", "DATABASE_URL"] {
+        for flag in ["--port", "--database-url", "--event-loops", "--max-body-bytes", "--head-timeout", "--db-retry-attempts", "--db-retry-delay", "--access-log", "--cors-origins", "--auth", "--admin-key", "--rate-limit", "PORT", "DATABASE_URL", "ADMIN_KEY"] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
     }

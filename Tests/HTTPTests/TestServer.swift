@@ -6,49 +6,49 @@ import HTTP
 enum TestServer {
     static func makeRouter() -> Router {
         let router = Router()
-        router.add(.GET, "/hello", execution: .eventLoop) { _ in .text(200, "hello") }
-        router.add(.GET, "/large") { _ in .text(200, String(repeating: "insikt ", count: 1000)) }
-        router.add(.GET, "/nothing") { _ in .empty(204) }
-        router.add(.POST, "/echo") { request in
+        router.add(.GET, "/hello", access: .open, execution: .eventLoop) { _ in .text(200, "hello") }
+        router.add(.GET, "/large", access: .open) { _ in .text(200, String(repeating: "insikt ", count: 1000)) }
+        router.add(.GET, "/nothing", access: .open) { _ in .empty(204) }
+        router.add(.POST, "/echo", access: .open) { request in
             let body = try request.body.readAll()
             return Response(status: 200, contentType: "application/octet-stream", body: body)
         }
-        router.add(.POST, "/count") { request in
+        router.add(.POST, "/count", access: .open) { request in
             var total = 0
             while let chunk = try request.body.read() { total += chunk.count }
             return .text(200, "\(total)")
         }
-        router.add(.POST, "/ignore") { _ in .text(200, "ignored") }
-        router.add(.GET, "/items/{id:int}") { request in .text(200, "item \(request.parameters.int("id"))") }
-        router.add(.PATCH, "/items/{id:int}") { request in .text(200, "patched \(request.parameters.int("id"))") }
-        router.add(.DELETE, "/items/{id:int}") { _ in .empty(204) }
-        router.add(.GET, "/items/special") { _ in .text(200, "special") }
-        router.add(.GET, "/slow") { request in
+        router.add(.POST, "/ignore", access: .open) { _ in .text(200, "ignored") }
+        router.add(.GET, "/items/{id:int}", access: .open) { request in .text(200, "item \(request.parameters.int("id"))") }
+        router.add(.PATCH, "/items/{id:int}", access: .open) { request in .text(200, "patched \(request.parameters.int("id"))") }
+        router.add(.DELETE, "/items/{id:int}", access: .open) { _ in .empty(204) }
+        router.add(.GET, "/items/special", access: .open) { _ in .text(200, "special") }
+        router.add(.GET, "/slow", access: .open) { request in
             let seconds = Double(try request.queryItems().first { $0.name == "s" }?.value ?? "0.5") ?? 0.5
             usleep(UInt32(seconds * 1_000_000))
             return .text(200, "slow")
         }
-        router.add(.GET, "/fail") { _ in
+        router.add(.GET, "/fail", access: .open) { _ in
             struct Secret: Error { let sql = "SELECT secret FROM internals" }
             throw Secret()
         }
-        router.add(.GET, "/stream") { request in
+        router.add(.GET, "/stream", access: .open) { request in
             let pieces = Int(try request.queryItems().first { $0.name == "n" }?.value ?? "3") ?? 3
             return .streamed(contentType: "text/plain; charset=utf-8") { stream in
                 for i in 0..<pieces { try stream.write(Array("piece \(i)\n".utf8)) }
             }
         }
-        router.add(.GET, "/stream-large") { _ in
+        router.add(.GET, "/stream-large", access: .open) { _ in
             .streamed(contentType: "application/octet-stream") { stream in
                 for _ in 0..<64 { try stream.write([UInt8](repeating: 7, count: 1 << 20)) }
             }
         }
-        router.add(.GET, "/query") { request in
+        router.add(.GET, "/query", access: .open) { request in
             .text(200, try request.queryItems().map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
         }
-        router.add(.GET, "/later", nonBlocking: TestServer.answerLater)
-        router.add(.GET, "/at-once", nonBlocking: { _, _, respond in respond(.success(.text(200, "at once"))) })
-        router.add(.GET, "/at-once-fail", nonBlocking: { _, _, respond in
+        router.add(.GET, "/later", access: .open, nonBlocking: TestServer.answerLater)
+        router.add(.GET, "/at-once", access: .open, nonBlocking: { _, _, respond in respond(.success(.text(200, "at once"))) })
+        router.add(.GET, "/at-once-fail", access: .open, nonBlocking: { _, _, respond in
             respond(.failure(HTTPError(409, "Refused at once.")))
         })
         return router
@@ -84,7 +84,7 @@ enum TestServer {
         configure(&configuration)
         let router = makeRouter()
         let server = Server(configuration: configuration, router: router)
-        router.add(.GET, "/metrics", execution: .eventLoop) { [unowned server] _ in
+        router.add(.GET, "/metrics", access: .open, execution: .eventLoop) { [unowned server] _ in
             Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(server.metrics.render().utf8))
         }
         try server.start()

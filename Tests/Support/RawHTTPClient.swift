@@ -189,11 +189,15 @@ public func chunkedEncoding(_ bytes: [UInt8], pieceSize: Int) -> [UInt8] {
     return out + Array("0\r\n\r\n".utf8)
 }
 
-/// One request on a fresh connection, for tests that need no connection-level control.
+/// One request on a fresh connection, for tests that need no connection-level control. It sends
+/// `key` as a bearer key unless the headers carry a key already; `key: nil` sends none.
 public func httpRequest(port: UInt16, _ method: String, _ path: String, headers: [(String, String)] = [],
-                        body: [UInt8]? = nil, timeout: Double = 30) throws -> RawResponse {
+                        body: [UInt8]? = nil, key: String? = TestEnvironment.adminKey, timeout: Double = 30) throws -> RawResponse {
     let connection = try RawConnection(port: port)
     var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
+    if let key, !headers.contains(where: { ["authorization", "x-api-key"].contains($0.0.lowercased()) }) {
+        head += "Authorization: Bearer \(key)\r\n"
+    }
     for (name, value) in headers { head += "\(name): \(value)\r\n" }
     if let body, !headers.contains(where: { $0.0.lowercased() == "transfer-encoding" }) {
         head += "Content-Length: \(body.count)\r\n"
@@ -204,7 +208,7 @@ public func httpRequest(port: UInt16, _ method: String, _ path: String, headers:
 }
 
 public func httpRequest(port: UInt16, _ method: String, _ path: String, headers: [(String, String)] = [],
-                        json: String, timeout: Double = 30) throws -> RawResponse {
+                        json: String, key: String? = TestEnvironment.adminKey, timeout: Double = 30) throws -> RawResponse {
     try httpRequest(port: port, method, path, headers: headers + [("Content-Type", "application/json")],
-                    body: Array(json.utf8), timeout: timeout)
+                    body: Array(json.utf8), key: key, timeout: timeout)
 }

@@ -35,17 +35,25 @@ public enum TestEnvironment {
         return url(databaseURL, database: name)
     }
 
+    /// The admin key every test application starts with (ADMIN_KEY); `httpRequest` sends it
+    /// unless a test sends a key of its own or asks for none.
+    public static let adminKey = "test-admin-key-" + String(repeating: "0123456789", count: 3)
+    /// The header line that sends it, for tests that write requests by hand.
+    public static let authorizationLine = "Authorization: Bearer \(adminKey)\r\n"
+
     /// The application most tests share, started once on a free port with the real migrations.
     public static let application: Application = try! startApplication(databaseURL: databaseURL)
 
     /// An application of a test's own (its own database or cluster), started on a free port.
-    public static func startApplication(databaseURL: String) throws -> Application {
+    public static func startApplication(databaseURL: String, configure: (inout AppConfiguration) -> Void = { _ in }) throws -> Application {
         var configuration = AppConfiguration(databaseURL: databaseURL)
+        configuration.adminKey = adminKey
         configuration.server.port = 0
         configuration.server.accessLog = .off
         configuration.migrationsDirectory = packageRoot + "/migrations"
         configuration.openAPIPath = packageRoot + "/openapi.json"
         configuration.docsAssetsDirectory = packageRoot + "/.local/swagger-ui"
+        configure(&configuration)
         let application = Application(configuration)
         try application.start()
         return application

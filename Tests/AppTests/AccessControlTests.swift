@@ -1,0 +1,211 @@
+import Access
+import App
+import Foundation
+import Glibc
+import HTTP
+import Postgres
+import Testing
+import TestSupport
+
+/// access.md from outside: keys, roles, refusals before the body, rate limits, revocation.
+@Suite struct AccessControlTests {
+    let port = TestEnvironment.port
+
+    /// The role of every route, as access.md states it. A route added to the table without a row
+    /// here fails `everyRouteHasTheRoleTheSpecGivesIt`.
+    static let roles: [String: String] = [
+        "GET /healthz": "open", "GET /readyz": "open", "GET /openapi.json": "open", "GET /docs": "open",
+        "GET /docs/{asset}": "open", "GET /confirmations/{token}": "open", "POST /confirmations/{token}": "open",
+        "GET /metrics": "admin", "POST /keys": "admin", "GET /keys": "admin", "DELETE /keys/{key_id}": "admin",
+        "POST /imports": "editor", "GET /imports": "reader",
+        "GET /imports/{import_id:int}/citizens": "reader",
+        "PATCH /imports/{import_id:int}/citizens/{citizen_id:int}": "editor",
+        "GET /imports/{import_id:int}/citizens/birthdays": "reader",
+        "GET /imports/{import_id:int}/towns/stat/percentile/age": "reader",
+        "POST /upload": "editor", "POST /airports/upload": "editor",
+        "GET /airports": "reader", "POST /airports": "editor", "GET /airports/{id:int}": "reader",
+        "PUT /airports/{id:int}": "editor", "PATCH /airports/{id:int}": "editor", "DELETE /airports/{id:int}": "editor",
+        "GET /airports/create": "editor", "GET /airports/{id:int}/update": "editor",
+        "GET /airports/{id:int}/delete": "editor", "GET /airports/{id:int}/restore": "editor",
+    ]
+
+    static var routes: [Route] { TestEnvironment.application.server.router.routes }
+
+    /// A path that reaches the route: parameters filled with values of their type.
+    static func path(_ template: String) -> String {
+        template.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
+            guard segment.hasPrefix("{") else { return String(segment) }
+            return segment.contains(":int") ? "1" : "zz"
+        }.joined(separator: "/")
+    }
+
+    /// A key of `role` made over HTTP by the admin key; its text.
+    static func makeKey(_ role: String, port: UInt16 = TestEnvironment.port, expiresAt: String? = nil) throws -> (id: String, text: String) {
+        let expiry = expiresAt.map { #", "expires_at": "\#($0)""# } ?? ""
+        let r = try httpRequest(port: port, "POST", "/keys", json: #"{"name": "test \#(role)", "role": "\#(role)"\#(expiry)}"#)
+        let data = (r.json as? [String: Any])?["data"] as? [String: Any]
+        guard r.status == 201, let id = data?["id"] as? String, let text = data?["key"] as? String else {
+            throw RawConnection.Failure(description: "POST /keys answered \(r.status): \(r.text)")
+        }
+        return (id, text)
+    }
+
+    func problemDetail(_ r: RawResponse) -> String { ((r.json as? [String: Any])?["detail"] as? String) ?? "" }
+
+    @Test func everyRouteHasTheRoleTheSpecGivesIt() {
+        for route in Self.routes {
+            let name = "\(route.method) \(route.template)"
+            #expect(Self.roles[name] == route.access.name, "\(name) is \(route.access.name) in the route table")
+        }
+    }
+
+    @Test func everyKeyedRouteRefusesMissingMalformedAndUnknownKeys() throws {
+        let unknown = KeyToken.generate().text
+        for route in Self.routes where !route.access.isOpen {
+            let path = Self.path(route.template)
+            let method = route.method.description
+            let none = try httpRequest(port: port, method, path, key: nil)
+            #expect(none.status == 401, "\(method) \(path) without a key: \(none.status) \(none.text)")
+            #expect(none.header("WWW-Authenticate") == #"Bearer realm="insikt""#)
+            #expect(problemDetail(none).contains("Authorization: Bearer"))
+            for bad in ["not a key", unknown, String(repeating: "x", count: 40)] {
+                let r = try httpRequest(port: port, method, path, key: bad)
+                #expect(r.status == 401, "\(method) \(path) with \(bad): \(r.status) \(r.text)")
+                #expect(r.header("WWW-Authenticate") == #"Bearer realm="insikt", error="invalid_token""#)
+                #expect(r.header("Content-Type")?.hasPrefix("application/problem+json") == true)
+            }
+            let basic = try httpRequest(port: port, method, path, headers: [("Authorization", "Basic dXNlcjpwYXNz")])
+            #expect(basic.status == 401 && problemDetail(basic).contains("Bearer"), "\(basic.text)")
+        }
+    }
+
+    @Test func eachRoleReachesExactlyTheRoutesItIncludes() throws {
+        let keys = try ["reader", "editor", "admin"].map { try Self.makeKey($0) }
+        for route in Self.routes where !route.access.isOpen {
+            let path = Self.path(route.template)
+            for (level, key) in keys.enumerated() {
+                let viaHeader = level == 1 ? [("X-API-Key", key.text)] : [("Authorization", "Bearer \(key.text)")]
+                let r = try httpRequest(port: port, route.method.description, path, headers: viaHeader,
+                                        body: route.method == .GET || route.method == .DELETE ? nil : [])
+                if level + 1 >= route.access.level {
+                    #expect(r.status != 401 && r.status != 403, "\(route.method) \(path) as \(level + 1): \(r.status) \(r.text)")
+                } else {
+                    #expect(r.status == 403, "\(route.method) \(path) as \(level + 1): \(r.status) \(r.text)")
+                    #expect(problemDetail(r).contains("needs the \(route.access.name) role"), "\(r.text)")
+                }
+            }
+        }
+    }
+
+    @Test func openRoutesNeedNoKeyAndConfirmationLinksWorkWithout() throws {
+        for route in Self.routes where route.access.isOpen {
+            let r = try httpRequest(port: port, route.method.description, Self.path(route.template), key: nil)
+            #expect(r.status != 401 && r.status != 403, "\(route.method) \(route.template): \(r.status)")
+        }
+        let options = try httpRequest(port: port, "OPTIONS", "/airports", key: nil)
+        #expect(options.status == 200)
+        let id = 7_000_000 + Int.random(in: 0..<1_000_000_000)
+        let staged = try httpRequest(port: port, "GET", "/airports/create?id=\(id)&name=Keyless&city=K&country=S&latitude=1&longitude=2")
+        let link = try #require(((staged.json as? [String: Any])?["data"] as? [String: Any])?["confirm"] as? String, "\(staged.text)")
+        let confirmed = try httpRequest(port: port, "GET", link, key: nil)
+        #expect(confirmed.status == 201, "\(confirmed.text)")
+    }
+
+    @Test func expiredAndRevokedKeysAreRefused() throws {
+        let expiring = try Self.makeKey("reader")
+        let connection = try PostgresConnection(url: TestEnvironment.databaseURL)
+        _ = try connection.query("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1", [expiring.id])
+        try TestEnvironment.application.keys.refresh()
+        let expired = try httpRequest(port: port, "GET", "/airports", key: expiring.text)
+        #expect(expired.status == 401 && problemDetail(expired).contains("expired"), "\(expired.text)")
+
+        let revoking = try Self.makeKey("editor")
+        #expect(try httpRequest(port: port, "GET", "/airports?limit=1", key: revoking.text).status == 200)
+        #expect(try httpRequest(port: port, "DELETE", "/keys/\(revoking.id)").status == 204)
+        let revoked = try httpRequest(port: port, "GET", "/airports?limit=1", key: revoking.text)
+        #expect(revoked.status == 401 && problemDetail(revoked).contains("revoked"), "\(revoked.text)")
+        #expect(try httpRequest(port: port, "DELETE", "/keys/nosuchky").status == 404)
+    }
+
+    @Test func keysAreCreatedListedAndNeverShownAgain() throws {
+        let made = try Self.makeKey("reader", expiresAt: "2099-01-01T00:00:00Z")
+        #expect(made.text.hasPrefix("ik_\(made.id)_") && made.text.count == 44)
+        let listed = try httpRequest(port: port, "GET", "/keys")
+        #expect(listed.status == 200)
+        #expect(!listed.text.contains(made.text) && !listed.text.contains(String(made.text.suffix(32))))
+        let entry = ((listed.json as? [String: Any])?["data"] as? [[String: Any]])?.first { $0["id"] as? String == made.id }
+        #expect(entry?["role"] as? String == "reader")
+        #expect(entry?["expires_at"] as? String == "2099-01-01T00:00:00Z")
+        #expect(entry?.keys.contains("key") == false)
+
+        let bad = try httpRequest(port: port, "POST", "/keys", json: #"{"name": "", "role": "root", "expires_at": "yesterday", "x": 1}"#)
+        #expect(bad.status == 400)
+        let pointers = Set(((bad.json as? [String: Any])?["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String })
+        #expect(pointers == ["/name", "/role", "/x"], "\(bad.text)")
+        let past = try httpRequest(port: port, "POST", "/keys", json: #"{"name": "old", "role": "reader", "expires_at": "2001-01-01T00:00:00Z"}"#)
+        #expect(past.status == 400 && past.text.contains("future"), "\(past.text)")
+        let malformedDate = try httpRequest(port: port, "POST", "/keys", json: #"{"name": "old", "role": "reader", "expires_at": "soon"}"#)
+        #expect(malformedDate.status == 400 && malformedDate.text.contains("/expires_at"), "\(malformedDate.text)")
+    }
+
+    /// A refused upload reads none of its body: no 100 Continue, an answer at once, and the
+    /// connection closed rather than the gigabyte drained.
+    @Test func aRefusedUploadIsAnsweredBeforeItsBody() throws {
+        for expect in [true, false] {
+            let connection = try RawConnection(port: port)
+            try connection.send("POST /airports/upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                                + "Content-Length: 1073741824\r\n" + (expect ? "Expect: 100-continue\r\n" : "") + "\r\n")
+            if !expect { try connection.send(Array(repeating: UInt8(ascii: "a"), count: 65536)) }
+            let r = try connection.readResponse(timeout: 5)
+            #expect(r.status == 401, "\(r.head)")
+            #expect(!r.head.contains("100 Continue"))
+            #expect(connection.waitForClose(timeout: 5), "the server closes instead of reading the body")
+        }
+    }
+
+    @Test func rateLimitsAnswer429WithRetryAfterAndHeaders() throws {
+        let app = try TestEnvironment.startApplication(databaseURL: TestEnvironment.databaseURL) { $0.rateLimit = 5 }
+        defer { app.stop() }
+        let key = try Self.makeKey("reader", port: app.port)
+        var statuses: [Int] = []
+        var last: RawResponse?
+        for _ in 0..<14 {
+            let r = try httpRequest(port: app.port, "GET", "/airports?limit=1", key: key.text)
+            statuses.append(r.status)
+            last = r
+            if r.status == 200 {
+                #expect(r.header("RateLimit-Policy") == #""per-key";q=10;w=2"#)
+                #expect(r.header("RateLimit")?.hasPrefix(#""per-key";r="#) == true)
+            }
+        }
+        #expect(statuses.filter { $0 == 200 }.count >= 10 && statuses.contains(429), "\(statuses)")
+        let refused = try #require(last)
+        #expect(refused.status == 429)
+        #expect(Int(refused.header("Retry-After") ?? "") ?? 0 >= 1)
+        #expect(refused.header("Content-Type")?.hasPrefix("application/problem+json") == true)
+        #expect(try httpRequest(port: app.port, "GET", "/healthz", key: key.text).header("RateLimit") == nil, "open routes are not limited")
+    }
+
+    @Test func aKeyRevokedOnOneServerIsRefusedByAnotherWithinFiveSeconds() throws {
+        let key = try Self.makeKey("reader")
+        let other = try TestEnvironment.startApplication(databaseURL: TestEnvironment.databaseURL)
+        defer { other.stop() }
+        #expect(try httpRequest(port: other.port, "GET", "/airports?limit=1", key: key.text).status == 200,
+                "the other server loaded the new key at start")
+        #expect(try httpRequest(port: port, "DELETE", "/keys/\(key.id)").status == 204)
+        let revokedAt = Date()
+        var status = 200
+        while status == 200 && Date().timeIntervalSince(revokedAt) < 6 {
+            status = try httpRequest(port: other.port, "GET", "/airports?limit=1", key: key.text).status
+            if status == 200 { usleep(100_000) }
+        }
+        #expect(status == 401)
+        #expect(Date().timeIntervalSince(revokedAt) <= 5, "refused after \(Date().timeIntervalSince(revokedAt)) s")
+    }
+
+    @Test func authOffServesEveryoneWithoutAKey() throws {
+        let app = try TestEnvironment.startApplication(databaseURL: TestEnvironment.databaseURL) { $0.auth = false }
+        defer { app.stop() }
+        #expect(try httpRequest(port: app.port, "GET", "/airports?limit=1", key: nil).status == 200)
+    }
+}

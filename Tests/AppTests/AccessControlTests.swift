@@ -208,4 +208,43 @@ import TestSupport
         defer { app.stop() }
         #expect(try httpRequest(port: app.port, "GET", "/airports?limit=1", key: nil).status == 200)
     }
+
+    /// The key's text appears in the answer that created it and nowhere else: not in other
+    /// answers, /metrics or the server's log.
+    @Test func aSecretNeverLeavesTheServerAfterItsCreation() throws {
+        let port = UInt16.random(in: 20_000...40_000)
+        let log = "/tmp/insikt-secrets-\(port).log"
+        let pid = try #require(spawnInBackground(ServerProcessTests.binary, [
+            "serve", "--port", String(port), "--host", "127.0.0.1", "--migrations-directory", TestEnvironment.packageRoot + "/migrations",
+        ], stderrPath: log, environment: ["DATABASE_URL": TestEnvironment.databaseURL, "PATH": "/usr/bin:/bin",
+                                          "ADMIN_KEY": TestEnvironment.adminKey]))
+        defer { kill(pid, SIGKILL) }
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? httpRequest(port: port, "GET", "/healthz"))?.status == 200
+            if !up { usleep(100_000) }
+        }
+        #expect(up)
+        let key = try Self.makeKey("reader", port: port)
+        var answers: [RawResponse] = []
+        answers.append(try httpRequest(port: port, "GET", "/airports?limit=1", key: key.text))
+        answers.append(try httpRequest(port: port, "POST", "/airports", json: "{}", key: key.text))
+        answers.append(try httpRequest(port: port, "GET", "/keys"))
+        answers.append(try httpRequest(port: port, "GET", "/metrics"))
+        answers.append(try httpRequest(port: port, "GET", "/airports", key: key.text + "x"))
+        answers.append(try httpRequest(port: port, "GET", "/airports?limit=2", headers: [("X-API-Key", key.text)]))
+        #expect(answers.map(\.status) == [200, 403, 200, 200, 401, 200], "\(answers.map(\.status))")
+        kill(pid, SIGTERM)
+        #expect(waitForExit(pid) == 0)
+        let secret = String(key.text.suffix(32))
+        for answer in answers {
+            #expect(!answer.head.contains(secret) && !answer.text.contains(secret), "\(answer.head)\(answer.text)")
+            #expect(!answer.text.contains(TestEnvironment.adminKey))
+        }
+        let logged = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(!logged.contains(secret) && !logged.contains(TestEnvironment.adminKey))
+        #expect(logged.contains("GET /keys 200"), "the log has the requests: \(logged)")
+        #expect(logged.split(separator: "\n").contains { $0.hasPrefix("POST /airports 403 ") && $0.hasSuffix(" \(key.id)") },
+                "a refusal is logged with the key id: \(logged)")
+    }
 }

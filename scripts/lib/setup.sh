@@ -8,7 +8,7 @@ log() { printf '[insikt] %s\n' "$*" >&2; }
 
 # Debian packages the build and the embedded database need; installs only what is missing.
 ensure_packages() {
-    local wanted=(libpq-dev zlib1g-dev pkg-config postgresql python3 "$@")
+    local wanted=(libpq-dev libssl-dev zlib1g-dev pkg-config postgresql python3 "$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -118,4 +118,28 @@ for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
 PY
     rm -rf "$download"
     log "Swagger UI assets installed in $target"
+}
+
+# The first admin key (access.md): ADMIN_KEY when set; else the one kept in .local/admin-key
+# (mode 0600, ignored by git), made the first time when the database has no key yet. Exports
+# ADMIN_KEY so the server makes sure it exists. $1: the insikt binary.
+ensure_admin_key() {
+    local insikt="$1" file="$ROOT/.local/admin-key"
+    if [ -n "${ADMIN_KEY:-}" ]; then
+        log "admin key: from ADMIN_KEY"
+        return 0
+    fi
+    if [ ! -s "$file" ]; then
+        if [ "$("$insikt" keys list | wc -l)" -gt 1 ]; then
+            log "keys exist already and $file is missing: make one with '$insikt keys create --name me --role admin'"
+            return 0
+        fi
+        mkdir -p "$(dirname "$file")"
+        (umask 077; "$insikt" keys create --name "admin (scripts/run)" --role admin --quiet >"$file")
+        log "created the first admin key in $file"
+    fi
+    chmod 600 "$file"
+    ADMIN_KEY="$(cat "$file")"
+    export ADMIN_KEY
+    log "admin key: in $file; try: curl -H \"Authorization: Bearer \$(cat .local/admin-key)\" http://localhost:${PORT:-8080}/airports"
 }

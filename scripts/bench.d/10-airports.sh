@@ -10,8 +10,8 @@ for _ in $(seq 1 $((RUNS * 3))); do
     # Empty: no rows, and no dead ones either (right after a DELETE, before autovacuum, every key
     # meets its dead predecessor in the index; the README gives that case too).
     psql "$DATABASE_URL" -Atq -c "DELETE FROM airports" -c "VACUUM airports"
-    upload_ms+=("$(curl -s -o /dev/null -w '%{time_total}\n' -X POST -H 'Content-Type: text/csv' --data-binary @"$real" "$base/upload" | ms)")
-    reupload_ms+=("$(curl -s -o /dev/null -w '%{time_total}\n' -X POST -H 'Content-Type: text/csv' --data-binary @"$real" "$base/upload" | ms)")
+    upload_ms+=("$(curl -s "${auth[@]}" -o /dev/null -w '%{time_total}\n' -X POST -H 'Content-Type: text/csv' --data-binary @"$real" "$base/upload" | ms)")
+    reupload_ms+=("$(curl -s "${auth[@]}" -o /dev/null -w '%{time_total}\n' -X POST -H 'Content-Type: text/csv' --data-binary @"$real" "$base/upload" | ms)")
 done
 row "upload \`airports.csv\` (7,698 rows) into an empty table / again (no-op)" "$(med "${upload_ms[@]}") ms / $(med "${reupload_ms[@]}") ms" "≤ 60 ms"
 
@@ -25,19 +25,19 @@ copy_s=$(awk -v a="$copy_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b 
 # Both load into an empty table. (The bench database's airports are replaced.)
 "${psql_cmd[@]}" -c "DELETE FROM airports" -c "VACUUM airports"
 idle=$(rss_kb); reset_peak
-upload_s=$(curl -s -o "$work/upload-1m.out" -w '%{time_total}' -X POST -H 'Content-Type: text/csv' --data-binary @"$work/airports-1m.csv" "$base/upload")
+upload_s=$(curl -s "${auth[@]}" -o "$work/upload-1m.out" -w '%{time_total}' -X POST -H 'Content-Type: text/csv' --data-binary @"$work/airports-1m.csv" "$base/upload")
 growth=$(( ($(hwm_kb) - idle) / 1024 ))
 server_rps=$(awk -v s="$upload_s" 'BEGIN { printf "%.0f", 1000000 / s }')
 psql_rps=$(awk -v s="$copy_s" 'BEGIN { printf "%.0f", 1000000 / s }')
 share=$(awk -v a="$server_rps" -v b="$psql_rps" 'BEGIN { printf "%.0f", 100 * a / b }')
-curl -s -o /dev/null -X POST -H 'Content-Type: text/csv' --data-binary @"$real" "$base/upload"
+curl -s "${auth[@]}" -o /dev/null -X POST -H 'Content-Type: text/csv' --data-binary @"$real" "$base/upload"
 "${psql_cmd[@]}" -c "DELETE FROM airports WHERE id > 14110"
 row "upload 1,000,000 rows ($((size_1m / 1048576)) MiB) into an empty table" "${server_rps} rows/s (${share} % of psql \\\\copy at ${psql_rps} rows/s), RSS +${growth} MB; $(head -c 80 "$work/upload-1m.out")" "≥ 80 % of psql \\\\copy; RSS ≤ +64 MB"
 
 echo "[insikt] airports: reads" >&2
 list_ms=()
 for _ in $(seq 1 $((RUNS * 5))); do
-    list_ms+=("$(curl -s -o /dev/null -w '%{time_total}\n' "$base/airports?limit=1000" | ms)")
+    list_ms+=("$(curl -s "${auth[@]}" -o /dev/null -w '%{time_total}\n' "$base/airports?limit=1000" | ms)")
 done
 row "\`GET /airports?limit=1000\`" "$(med "${list_ms[@]}") ms" "≤ 10 ms"
 read -r one_rps one_p50 one_p99 < <(measure "$base/airports/332")

@@ -111,6 +111,17 @@ import TestSupport
         #expect(confirmed.status == 201, "\(confirmed.text)")
     }
 
+    @Test func refusalsAreCountedInMetricsByRoute() throws {
+        let reader = try Self.makeKey("reader")
+        _ = try httpRequest(port: port, "GET", "/keys", key: nil)
+        _ = try httpRequest(port: port, "GET", "/keys", key: reader.text)
+        let metrics = try httpRequest(port: port, "GET", "/metrics").text
+        for status in [401, 403] {
+            #expect(metrics.contains(#"http_requests_total{method="GET",route="/keys",status="\#(status)"}"#), "\(metrics)")
+        }
+        #expect(try httpRequest(port: port, "GET", "/metrics", key: reader.text).status == 403, "/metrics is for admins")
+    }
+
     @Test func expiredAndRevokedKeysAreRefused() throws {
         let expiring = try Self.makeKey("reader")
         let connection = try PostgresConnection(url: TestEnvironment.databaseURL)

@@ -18,6 +18,7 @@ public enum Routes {
         let patchCitizen = PatchCitizenHandler(repository: citizens)
         let birthdays = BirthdaysHandler(repository: citizens)
         let agePercentiles = AgePercentilesHandler(repository: citizens)
+        router.add(.GET, "/imports", database.guarded { try ListImportsHandler(repository: citizens).handle($0) })
         router.add(.POST, "/imports", database.guarded { try importCitizens.handle($0) })
         router.add(.GET, "/imports/{import_id:int}/citizens", database.guarded { try listCitizens.handle($0) })
         router.add(.PATCH, "/imports/{import_id:int}/citizens/{citizen_id:int}", database.guarded { try patchCitizen.handle($0) })

@@ -13,7 +13,7 @@ public struct KeyHandlers: Sendable {
 
     /// `{"name", "role", "expires_at"?}` → 201 with the key's text, the only time it is shown.
     public func create(_ request: Request) throws -> Response {
-        let body = try KeyHandlers.jsonBody(request)  // TODO(merge): the shared JSON body reader
+        let body = try request.jsonBody(limit: 64 * 1024, maxDepth: 4)
         guard case let .object(members) = body else {
             throw HTTPError.badRequest("The body must be a JSON object such as {\"name\": \"frontend team\", \"role\": \"reader\"}.")
         }
@@ -89,11 +89,5 @@ public struct KeyHandlers: Sendable {
             writer.raw(",\"key\":"); writer.string(secret)
         }
         writer.raw("}")
-    }
-
-    static func jsonBody(_ request: Request) throws -> JSONValue {
-        do { return try JSONParser(maxDepth: 4).parse(try request.body.readAll(limit: 64 * 1024)) } catch let error as JSONParser.Error {
-            throw HTTPError.badRequest("The body is not valid JSON: \(error.message) at byte \(error.offset).")
-        }
     }
 }

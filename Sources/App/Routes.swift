@@ -20,6 +20,8 @@ public enum Routes {
         let patchCitizen = PatchCitizenHandler(repository: citizens)
         let birthdays = BirthdaysHandler(repository: citizens)
         let agePercentiles = AgePercentilesHandler(repository: citizens)
+        let listImports = ListImportsHandler(repository: citizens)
+        router.add(.GET, "/imports", access: .reader, database.guarded { try listImports.handle($0) })
         router.add(.POST, "/imports", access: .editor, database.guarded { try importCitizens.handle($0) })
         router.add(.GET, "/imports/{import_id:int}/citizens", access: .reader, database.guarded { try listCitizens.handle($0) })
         router.add(.PATCH, "/imports/{import_id:int}/citizens/{citizen_id:int}", access: .editor, database.guarded { try patchCitizen.handle($0) })

@@ -1,17 +1,7 @@
 import HTTP
-import JSON
 
-/// What the citizens handlers share: reading a JSON body and mapping repository failures.
+/// What the citizens handlers share: mapping repository failures.
 enum CitizenRequests {
-    static func jsonBody(_ request: Request) throws -> JSONValue {
-        let bytes = try request.body.readAll()
-        do {
-            return try JSONParser(maxDepth: 32).parse(bytes)
-        } catch let error as JSONParser.Error {
-            throw HTTPError.badRequest("The body is not valid JSON: \(error.message) at byte \(error.offset).")
-        }
-    }
-
     static func map(_ failure: CitizensRepository.Failure, importId: Int64, citizenId: Int64? = nil) -> HTTPError {
         switch failure {
         case .importNotFound:

@@ -23,7 +23,7 @@ public struct CitizensRepository: Sendable {
         try pool.transaction { connection in
             let importId = try connection.query("INSERT INTO imports DEFAULT VALUES RETURNING import_id").int(0, 0)!
             let prefix = Array("\(importId)\t".utf8)
-            try connection.copyIn("COPY citizens (import_id, \(CitizensRepository.selectColumns)) FROM STDIN") { writer in
+            let stored = try connection.copyIn("COPY citizens (import_id, \(CitizensRepository.selectColumns)) FROM STDIN") { writer in
                 try produce { citizen in
                     try writer.append { line in
                         line.append(contentsOf: prefix)
@@ -40,7 +40,28 @@ public struct CitizensRepository: Sendable {
                     }
                 }
             }
+            // GET /imports shows the count; this COPY is the only writer of citizens, so the
+            // count set here stays right.
+            if stored > 0 {
+                try connection.query("UPDATE imports SET citizen_count = $2 WHERE import_id = $1", [importId, Int64(stored)])
+            }
             return importId
+        }
+    }
+
+    /// A page of imports, newest first: those with ids below `before` (all when nil), at most `limit`.
+    public func listImports(before: Int64?, limit: Int) throws -> [ImportSummary] {
+        try pool.retrying {
+            try pool.withConnection { connection in
+                // `<=` with before - 1, so no sentinel id is needed when there is no `before`.
+                let result = try connection.query("""
+                    SELECT import_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), citizen_count
+                    FROM imports WHERE import_id <= $1 ORDER BY import_id DESC LIMIT $2
+                    """, [before.map { $0 - 1 } ?? Int64.max, limit])
+                return (0..<result.rowCount).map { row in
+                    ImportSummary(importId: result.int(row, 0)!, createdAt: result.string(row, 1)!, citizens: result.int(row, 2)!)
+                }
+            }
         }
     }
 
@@ -169,6 +190,14 @@ public struct CitizensRepository: Sendable {
     private func importExists(_ importId: Int64, _ connection: PostgresConnection) throws -> Bool {
         try connection.query("SELECT 1 FROM imports WHERE import_id = $1", [importId]).rowCount == 1
     }
+}
+
+/// One import as `GET /imports` lists it.
+public struct ImportSummary: Sendable, Equatable {
+    public var importId: Int64
+    /// ISO 8601 in UTC, microseconds.
+    public var createdAt: String
+    public var citizens: Int64
 }
 
 /// Rows of `selectColumns`, read without building Citizen values when the caller does not need them.

@@ -10,7 +10,7 @@ public struct ImportCitizensHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let bytes = try request.body.readAll()
+        let bytes = try request.jsonBytes()
         // Citizens stream from the parser through validation into COPY: a large import never
         // exists as a whole tree of values, and any error rolls the transaction back.
         let importId = try repository.createImport { store in
@@ -21,7 +21,7 @@ public struct ImportCitizensHandler: Sendable {
                     if let citizen = validator.citizen(value, index: index), validator.isClean { try store(citizen) }
                 }
             } catch let error as JSONParser.Error {
-                throw HTTPError.badRequest("The body is not valid JSON: \(error.message) at byte \(error.offset).")
+                throw HTTPError.invalidJSON(error)
             }
             try validator.finishImport(body)
         }

@@ -13,7 +13,7 @@ public struct PatchCitizenHandler: Sendable {
     public func handle(_ request: Request) throws -> Response {
         let importId = request.parameters.int("import_id")
         let citizenId = request.parameters.int("citizen_id")
-        let body = try CitizenRequests.jsonBody(request)
+        let body = try request.jsonBody()
         var validator = CitizenValidator()
         let patch = try validator.validatePatch(body)
         let citizen = try CitizenRequests.run(importId: importId, citizenId: citizenId) {

@@ -44,7 +44,7 @@ extension Connection {
         }
         switch context.router.resolve(head.method, path: path) {
         case .notFound:
-            queueResponse(exchange, HTTPError.notFound().response)
+            queueResponse(exchange, context.router.notFound(head.method, path: path, query: query).response)
         case .badPath:
             queueResponse(exchange, HTTPError(400, "The path is not valid percent-encoded UTF-8.").response)
         case let .methodNotAllowed(allow):

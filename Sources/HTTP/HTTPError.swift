@@ -22,6 +22,8 @@ public struct HTTPError: Error, Sendable {
     public var status: Int
     public var detail: String
     public var errors: [ProblemField]
+    /// Extension members of the problem (RFC 9457 section 3.2), written after `detail`.
+    public var members: [(String, JSONValue)] = []
     public var headers: Headers
     /// The connection cannot be trusted after this error (framing is broken).
     public var closeConnection: Bool
@@ -58,6 +60,11 @@ public struct HTTPError: Error, Sendable {
         writer.int(status)
         writer.raw(",\"detail\":")
         writer.string(detail)
+        for (name, value) in members {
+            writer.raw(",")
+            writer.key(name)
+            writer.value(value)
+        }
         if !errors.isEmpty {
             writer.raw(",\"errors\":[")
             for (i, field) in errors.enumerated() {

@@ -1,3 +1,5 @@
+import JSON
+
 /// What a handler sees of a request.
 public final class Request: @unchecked Sendable {
     public let method: HTTPMethod
@@ -36,6 +38,18 @@ public final class Request: @unchecked Sendable {
                 throw HTTPError.badRequest("The query string is not valid percent-encoded UTF-8.")
             }
             items.append((name, value))
+        }
+        return items
+    }
+
+    /// The query's items, refusing names outside `allowed` with a 400 that lists each of them.
+    public func queryItems(allowed: Set<String>) throws -> [(name: String, value: String)] {
+        let items = try queryItems()
+        let unknown = items.filter { !allowed.contains($0.name) }
+        guard unknown.isEmpty else {
+            throw HTTPError.badRequest("Unknown query parameters.", errors: unknown.map {
+                ProblemField(pointer: nil, detail: "unknown parameter", extra: [("parameter", .string($0.name))])
+            })
         }
         return items
     }

@@ -35,7 +35,7 @@ public final class Router: @unchecked Sendable {
         case badPath
     }
 
-    private let root = Node()
+    let root = Node()
     public private(set) var routes: [Route] = []
 
     public init() {}

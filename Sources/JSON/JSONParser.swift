@@ -2,9 +2,36 @@
 /// no trailing data, and a bound on nesting depth.
 public struct JSONParser {
     public struct Error: Swift.Error, Equatable, CustomStringConvertible {
+        /// Bytes before the error, from 0.
         public let offset: Int
+        /// From 1; a line ends at LF, CR LF or CR.
+        public let line: Int
+        /// From 1, in characters (Unicode scalars) of that line.
+        public let column: Int
         public let message: String
-        public var description: String { "\(message) at byte \(offset)" }
+        public var description: String { "\(message) at line \(line), column \(column) (byte \(offset))" }
+
+        init(offset: Int, message: String, in bytes: UnsafeBufferPointer<UInt8>) {
+            self.offset = offset
+            self.message = message
+            // Counted only when an error is thrown, so parsing pays nothing for it.
+            var line = 1
+            var lineStart = 0
+            var i = 0
+            let end = min(offset, bytes.count)
+            while i < end {
+                let b = bytes[i]
+                i += 1
+                if b == 0x0A || (b == 0x0D && (i == bytes.count || bytes[i] != 0x0A)) {
+                    line += 1
+                    lineStart = i
+                }
+            }
+            var column = 1
+            for j in lineStart..<end where bytes[j] & 0xC0 != 0x80 { column += 1 }
+            self.line = line
+            self.column = column
+        }
     }
 
     public var maxDepth: Int
@@ -60,8 +87,8 @@ private struct Reader {
         self.maxDepth = maxDepth
     }
 
-    func error(_ message: String) -> JSONParser.Error {
-        JSONParser.Error(offset: index, message: message)
+    func error(_ message: String, at offset: Int? = nil) -> JSONParser.Error {
+        JSONParser.Error(offset: offset ?? index, message: message, in: bytes)
     }
 
     mutating func skipWhitespace() {
@@ -112,7 +139,7 @@ private struct Reader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = index
             let key = try readString()
-            if keys.contains(where: { sameBytes($0, key) }) { throw JSONParser.Error(offset: keyOffset, message: "duplicate key \"\(key)\"") }
+            if keys.contains(where: { sameBytes($0, key) }) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             keys.append(key)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
@@ -176,7 +203,7 @@ private struct Reader {
                 if keys == nil { keys = Set(members.map { Array($0.key.utf8) }) }
                 duplicate = !keys!.insert(Array(key.utf8)).inserted
             }
-            if duplicate { throw JSONParser.Error(offset: keyOffset, message: "duplicate key \"\(key)\"") }
+            if duplicate { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -251,7 +278,7 @@ private struct Reader {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
                 guard UTF8Validation.isValid(slice) else {
-                    throw JSONParser.Error(offset: start, message: "invalid UTF-8 in string")
+                    throw error("invalid UTF-8 in string", at: start)
                 }
                 return String(decoding: slice, as: UTF8.self)
             }
@@ -271,7 +298,7 @@ private struct Reader {
                 index += 1
                 return try scratch.withUnsafeBufferPointer { buffer in
                     guard UTF8Validation.isValid(buffer) else {
-                        throw JSONParser.Error(offset: start, message: "invalid UTF-8 in string")
+                        throw error("invalid UTF-8 in string", at: start)
                     }
                     return String(decoding: buffer, as: UTF8.self)
                 }

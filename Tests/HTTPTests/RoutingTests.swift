@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 
@@ -61,9 +62,23 @@ import TestSupport
         for (method, path) in [("GET", "/hello"), ("GET", "/missing"), ("POST", "/hello"), ("GET", "/fail")] {
             let r = try httpRequest(port: port, method, path, headers: [("Origin", "https://front.example")])
             #expect(r.header("Access-Control-Allow-Origin") == "*", "\(method) \(path)")
-            #expect(r.header("Access-Control-Expose-Headers") == "ETag, Location, X-Request-Id")
+            #expect(r.header("Access-Control-Expose-Headers") == "ETag, Location, Retry-After, X-Request-Id")
         }
         #expect(try httpRequest(port: port, "GET", "/hello").header("Access-Control-Allow-Origin") == nil)
+    }
+
+    /// Browsers hide response headers a script may not read; these are the ones clients need
+    /// (Retry-After on 503s, ETag for If-Match, Location after a create, the request id).
+    @Test func corsExposesRetryAfterETagLocationAndTheRequestId() throws {
+        for (method, path) in [("GET", "/hello"), ("GET", "/missing"), ("GET", "/fail"), ("GET", "/stream")] {
+            let r = try httpRequest(port: port, method, path, headers: [("Origin", "https://front.example")])
+            let exposed = (r.header("Access-Control-Expose-Headers") ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
+            for name in ["retry-after", "etag", "location", "x-request-id"] {
+                #expect(exposed.contains(name), "\(method) \(path): \(name) not in \(exposed)")
+            }
+        }
     }
 
     @Test func aDisallowedOriginGetsNoCorsHeaders() throws {

@@ -81,4 +81,45 @@ import Testing
         let original = try parse(#"{"s":"q\"b\\c\n\t\u0001å😀","n":[1,-2.5,1e3],"o":{"t":true,"f":false,"z":null}}"#)
         #expect(try JSONParser().parse(original.serialized) == original)
     }
+
+    /// The error a syntax mistake throws, or nil when none is thrown.
+    func syntaxError(_ text: String) -> JSONParser.Error? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return error as? JSONParser.Error
+        }
+    }
+
+    @Test func errorsSayTheLineAndColumnBesidesTheByte() throws {
+        // The stray "x" is on line 3, column 15 (byte 26).
+        let error = try #require(syntaxError("{\n  \"a\": 1,\n  \"b\": [1, 2, x]\n}"))
+        #expect(error.line == 3)
+        #expect(error.column == 15)
+        #expect(error.offset == 26)
+        #expect(error.description == "unexpected character at line 3, column 15 (byte 26)")
+    }
+
+    @Test func columnsCountCharactersAndLinesEndAtCRLFAndCR() throws {
+        // "åäö" is six bytes but three characters.
+        let error = try #require(syntaxError("{\"åäö\": ?}"))
+        #expect((error.line, error.column, error.offset) == (1, 9, 11))
+        let crlf = try #require(syntaxError("[\r\n1,\r\n  ?]"))
+        #expect((crlf.line, crlf.column) == (3, 3))
+        let cr = try #require(syntaxError("[\r1,\r?]"))
+        #expect((cr.line, cr.column) == (3, 1))
+        let first = try #require(syntaxError("?"))
+        #expect((first.line, first.column, first.offset) == (1, 1, 0))
+    }
+
+    @Test func streamedObjectsReportPositionsToo() throws {
+        let body = Array("{\"items\": [\n  1,\n  2 3\n]}".utf8)
+        do {
+            _ = try JSONParser().parseObject(body, streaming: "items") { _, _ in }
+            Issue.record("no error thrown")
+        } catch let error as JSONParser.Error {
+            #expect((error.line, error.column) == (3, 5), "\(error)")
+        }
+    }
 }

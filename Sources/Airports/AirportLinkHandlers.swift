@@ -43,6 +43,7 @@ public struct AirportLinkHandlers: Sendable {
                                            baseVersion: baseVersion, lifetime: lifetime)
         var w = JSONWriter(capacity: 128)
         w.raw("{\"data\":{\"confirm\":"); w.string("/confirmations/\(token)")
+        w.raw(",\"token\":"); w.string(token)
         w.raw(",\"expires_at\":"); w.string(expires)
         w.raw("}}")
         return .json(202, w.bytes)

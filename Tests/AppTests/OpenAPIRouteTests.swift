@@ -52,3 +52,80 @@ import TestSupport
         }
     }
 }
+
+/// openapi.json as client generators read it.
+@Suite struct SpecForGeneratorsTests {
+    let port = TestEnvironment.port
+
+    static func spec() throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.packageRoot + "/openapi.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    static func schema(_ name: String) throws -> [String: Any] {
+        let schemas = try #require((try spec()["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        return try #require(schemas[name] as? [String: Any], "no schema \(name)")
+    }
+
+    static func required(_ schema: [String: Any]) -> Set<String> { Set(schema["required"] as? [String] ?? []) }
+    static func properties(_ schema: [String: Any]) -> Set<String> { Set((schema["properties"] as? [String: Any])?.keys ?? [:].keys) }
+
+    /// Every `properties` object anywhere in the document.
+    static func propertyNames(in value: Any, at path: String, into found: inout [(String, [String])]) {
+        if let object = value as? [String: Any] {
+            if let properties = object["properties"] as? [String: Any] { found.append((path, Array(properties.keys))) }
+            for (key, inner) in object { propertyNames(in: inner, at: path + "/" + key, into: &found) }
+        } else if let array = value as? [Any] {
+            for (i, inner) in array.enumerated() { propertyNames(in: inner, at: path + "/\(i)", into: &found) }
+        }
+    }
+
+    /// Generators name fields and enums after properties; `dst` and `DST` made two that collide.
+    @Test func noObjectHasTwoPropertiesThatDifferOnlyInCase() throws {
+        var found: [(String, [String])] = []
+        Self.propertyNames(in: try Self.spec(), at: "#", into: &found)
+        #expect(found.count > 10)
+        for (path, names) in found {
+            let lowered = Dictionary(grouping: names, by: { $0.lowercased() }).filter { $0.value.count > 1 }
+            #expect(lowered.isEmpty, "\(path): \(lowered.values.map { $0.sorted() })")
+        }
+    }
+
+    /// "Try it out" in /docs must call the server that served the page, on whatever host and port.
+    @Test func theServerURLIsRelative() throws {
+        let servers = try #require(try Self.spec()["servers"] as? [[String: Any]])
+        #expect(!servers.isEmpty)
+        for server in servers {
+            #expect((server["url"] as? String)?.hasPrefix("/") == true, "\(server)")
+        }
+    }
+
+    /// What the spec calls required is what the server always sends, so generated models need no
+    /// "maybe absent" for these fields.
+    @Test func theFieldsTheServerSendsAreTheRequiredOnes() throws {
+        let created = try httpRequest(port: port, "POST", "/airports",
+                                      json: #"{"name": "Spec Field", "city": "Spec", "country": "Spec", "latitude": 1, "longitude": 2}"#)
+        #expect(created.status == 201, "\(created.text)")
+        let airport = try #require((created.json as? [String: Any])?["data"] as? [String: Any], "\(created.text)")
+        let airportSchema = try Self.schema("Airport")
+        #expect(Set(airport.keys) == Self.required(airportSchema), "\(created.text)")
+        #expect(Self.properties(airportSchema) == Self.required(airportSchema))
+        let id = try #require(airport["id"] as? Int)
+
+        let page = try httpRequest(port: port, "GET", "/airports?limit=1&after=\(id - 1)")
+        let pageBody = try #require(page.json as? [String: Any], "\(page.text)")
+        #expect(Set(pageBody.keys) == Self.required(try Self.schema("AirportPage")), "\(page.text)")
+
+        let staged = try httpRequest(port: port, "GET", "/airports/\(id)/update?city=Other")
+        #expect(staged.status == 202, "\(staged.text)")
+        let stagedData = try #require((staged.json as? [String: Any])?["data"] as? [String: Any], "\(staged.text)")
+        let stagedSchema = try #require((try Self.schema("Staged")["properties"] as? [String: Any])?["data"] as? [String: Any])
+        #expect(Set(stagedData.keys) == Self.required(stagedSchema), "\(staged.text)")
+
+        let problem = try httpRequest(port: port, "GET", "/airports/\(id)/update?wings=2")
+        #expect(problem.status == 400, "\(problem.text)")
+        let problemBody = try #require(problem.json as? [String: Any], "\(problem.text)")
+        #expect(Self.required(try Self.schema("Problem")).isSubset(of: Set(problemBody.keys)), "\(problem.text)")
+        #expect(Set(problemBody.keys).isSubset(of: Self.properties(try Self.schema("Problem"))), "\(problem.text)")
+    }
+}

@@ -59,6 +59,29 @@ import TestSupport
         }
     }
 
+    /// openapi.json states the same role as the route table: `x-insikt-role` and a security
+    /// requirement on keyed operations, `security: []` on open ones.
+    @Test func theSpecStatesEachRoutesRole() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.packageRoot + "/openapi.json"))
+        let paths = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["paths"] as? [String: Any])
+        for route in Self.routes {
+            let path = route.template.replacingOccurrences(of: ":int}", with: "}")
+            let operation = (paths[path] as? [String: Any])?[route.method.description.lowercased()] as? [String: Any]
+            guard let operation else {
+                Issue.record("\(route.method) \(path) is not in openapi.json")
+                continue
+            }
+            if route.access.isOpen {
+                #expect((operation["security"] as? [Any])?.isEmpty == true, "\(route.method) \(path) is open")
+            } else {
+                #expect(operation["x-insikt-role"] as? String == route.access.name, "\(route.method) \(path)")
+                #expect(operation["security"] == nil, "\(route.method) \(path) takes the spec's global key requirement")
+                let responses = operation["responses"] as? [String: Any] ?? [:]
+                #expect(["401", "403", "429"].allSatisfy { responses[$0] != nil }, "\(route.method) \(path) documents 401/403/429")
+            }
+        }
+    }
+
     @Test func everyKeyedRouteRefusesMissingMalformedAndUnknownKeys() throws {
         let unknown = KeyToken.generate().text
         for route in Self.routes where !route.access.isOpen {

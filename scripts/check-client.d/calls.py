@@ -1,20 +1,23 @@
 """Real calls through the client openapi-python-client generated from openapi.json.
 
-Usage: python calls.py BASE_URL  (with the generated package `insikt_client` on PYTHONPATH).
+Usage: INSIKT_KEY=<admin key> python calls.py BASE_URL  (with the generated package `insikt_client`
+on PYTHONPATH).
 Each answer is parsed by the generated models, so a field the spec calls required but the
 server leaves out, or a status the spec does not list, fails here.
 """
 import io
+import os
 import random
 import sys
 
-from insikt_client import Client
+from insikt_client import AuthenticatedClient, Client
 from insikt_client.api.airports import (change_airport, create_airport, delete_airport, get_airport,
                                         list_airports, upload_airports, upload_airports_under_airports)
-from insikt_client.api.citizens import age_percentiles, birthdays, create_import, list_citizens, patch_citizen
+from insikt_client.api.citizens import age_percentiles, birthdays, create_import, list_citizens, list_imports, patch_citizen
+from insikt_client.api.keys import create_key, list_keys, revoke_key
 from insikt_client.api.links import confirm, stage_update_airport
 from insikt_client.api.operations import healthz, readyz
-from insikt_client.models import (AgePercentiles, Airport, AirportInput, AirportMergePatch, AirportPage,
+from insikt_client.models import (AgePercentiles, APIKeyCreated, APIKeyInput, APIKeyList, ImportPage, Role, Airport, AirportInput, AirportMergePatch, AirportPage,
                                   AirportResponse, Birthdays, Citizen, CitizenGender, CitizenPatch, Dst,
                                   HealthzResponse200, ImportCreated, ImportRequest, ListCitizensResponse200,
                                   PatchCitizenResponse200, Problem, ReadyzResponse200, Staged,
@@ -40,7 +43,8 @@ def check(condition, what):
         sys.exit(f"!! {what}")
 
 
-client = Client(base_url=sys.argv[1], raise_on_unexpected_status=True, timeout=30)
+# The key goes as Authorization: Bearer, the way the spec's security scheme tells the generator.
+client = AuthenticatedClient(base_url=sys.argv[1], token=os.environ["INSIKT_KEY"], raise_on_unexpected_status=True, timeout=30)
 
 call("healthz", healthz, 200, HealthzResponse200)
 call("readyz", readyz, 200, ReadyzResponse200)
@@ -108,5 +112,22 @@ check(patched.relatives == [], f"patched {patched}")
 towns = call("age percentiles", age_percentiles, 200, AgePercentiles, import_id=import_id).data
 check([t.town for t in towns] == ["Керчь"], f"percentiles {towns}")
 call("list citizens of no import", list_citizens, 404, Problem, import_id=2**62)
+page = call("list imports", list_imports, 200, ImportPage, limit=5)
+check(import_id in [i.import_id for i in page.data], f"imports {page}")
+
+# Keys: an admin makes a reader key; it reads, is refused a write, and stops working when revoked.
+made = call("make a reader key", create_key, 201, APIKeyCreated,
+            body=APIKeyInput(name="generated client", role=Role.READER)).data
+check(made.key.startswith(f"ik_{made.id}_"), f"key {made.id}")
+listed = call("list keys", list_keys, 200, APIKeyList).data
+check(made.id in [k.id for k in listed], "the new key is listed")
+reader = AuthenticatedClient(base_url=sys.argv[1], token=made.key, raise_on_unexpected_status=True, timeout=30)
+client, admin = reader, client
+call("read with the reader key", list_imports, 200, ImportPage, limit=1)
+call("write with the reader key", create_import, 403, Problem, body=ImportRequest(citizens=people))
+client = Client(base_url=sys.argv[1], raise_on_unexpected_status=True, timeout=30)
+call("read without a key", list_imports, 401, Problem)
+client = admin
+call("revoke the reader key", revoke_key, 204, type(None), key_id=made.id)
 
 print(f"the generated client made {calls} calls, each answered as the spec says")

@@ -90,6 +90,7 @@ import TestSupport
             let none = try httpRequest(port: port, method, path, key: nil)
             #expect(none.status == 401, "\(method) \(path) without a key: \(none.status) \(none.text)")
             #expect(none.header("WWW-Authenticate") == #"Bearer realm="insikt""#)
+            #expect(none.reason == "Unauthorized" && none.text.contains(#""title":"Unauthorized""#), "\(none.head)\(none.text)")
             #expect(problemDetail(none).contains("Authorization: Bearer"))
             for bad in ["not a key", unknown, String(repeating: "x", count: 40)] {
                 let r = try httpRequest(port: port, method, path, key: bad)
@@ -114,7 +115,7 @@ import TestSupport
                     #expect(r.status != 401 && r.status != 403, "\(route.method) \(path) as \(level + 1): \(r.status) \(r.text)")
                 } else {
                     #expect(r.status == 403, "\(route.method) \(path) as \(level + 1): \(r.status) \(r.text)")
-                    #expect(problemDetail(r).contains("needs the \(route.access.name) role"), "\(r.text)")
+                    #expect(problemDetail(r).contains("needs the \(route.access.name) role") && r.text.contains(#""title":"Forbidden""#), "\(r.text)")
                 }
             }
         }
@@ -214,7 +215,7 @@ import TestSupport
         }
         #expect(statuses.filter { $0 == 200 }.count >= 10 && statuses.contains(429), "\(statuses)")
         let refused = try #require(last)
-        #expect(refused.status == 429)
+        #expect(refused.status == 429 && refused.reason == "Too Many Requests")
         #expect(Int(refused.header("Retry-After") ?? "") ?? 0 >= 1)
         #expect(refused.header("Content-Type")?.hasPrefix("application/problem+json") == true)
         #expect(try httpRequest(port: app.port, "GET", "/healthz", key: key.text).header("RateLimit") == nil, "open routes are not limited")

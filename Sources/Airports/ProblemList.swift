@@ -10,8 +10,9 @@ struct ProblemList {
     var isEmpty: Bool { fields.isEmpty }
     var count: Int { fields.count + omitted }
 
-    mutating func append(_ field: ProblemField) {
-        if fields.count < ProblemList.limit { fields.append(field) } else { omitted += 1 }
+    /// Made only while the list has room: a file of a million bad rows builds a hundred.
+    mutating func append(_ field: @autoclosure () -> ProblemField) {
+        if fields.count < ProblemList.limit { fields.append(field()) } else { omitted += 1 }
     }
 
     /// A 400 with these errors; its detail ends with how many are left out, when any are.

@@ -36,6 +36,19 @@ import TestSupport
         #expect(try httpRequest(port: port, "DELETE", "/airports/\(id)", headers: [("If-Match", old)]).status == 412)
     }
 
+    /// An update link staged for a record that was then deleted must not apply to a new record
+    /// made under the same id.
+    @Test func anUpdateLinkOfADeletedRecordDoesNotApplyToItsSuccessor() throws {
+        let id = AirportsAPITests.newId()
+        _ = try etag(try httpRequest(port: port, "PUT", "/airports/\(id)", json: AirportsAPITests.sample), "the first PUT")
+        let staged = try httpRequest(port: port, "GET", "/airports/\(id)/update?name=Stale")
+        #expect(try httpRequest(port: port, "DELETE", "/airports/\(id)").status == 204)
+        _ = try etag(try httpRequest(port: port, "PUT", "/airports/\(id)", json: AirportsAPITests.sample), "the second PUT")
+        let applied = try confirm(staged)
+        #expect(applied.status == 409, "\(applied.summary)")
+        #expect(try httpRequest(port: port, "GET", "/airports/\(id)").dataObject?.string("name") == "Test Field")
+    }
+
     /// Every way of writing an airport, across deletes of the same id: no ETag seen twice.
     @Test func everyWritePathGivesAnETagNeverSeenBeforeForTheId() throws {
         let id = AirportsAPITests.newId()

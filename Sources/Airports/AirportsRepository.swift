@@ -235,7 +235,8 @@ public struct AirportsRepository: Sendable {
                 for column in AirportColumn.allCases.dropFirst() where complete[column] == nil { complete.set(column, .null) }
                 return (try update(connection, id, complete, reviving: true), false)
             }
-            throw Failure.conflict("Airport \(id) was created and deleted by other requests meanwhile; send the PUT again.")
+            // Created and deleted again by others each time: as a serialization failure the pool runs the PUT again.
+            throw PostgresError(kind: .server, sqlState: "40001", message: "airport \(id) kept being created and deleted by other requests")
         }
     }
 

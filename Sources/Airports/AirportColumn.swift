@@ -50,6 +50,31 @@ public enum AirportColumn: Int, CaseIterable, Sendable {
 
     public static let dstValues: Set<String> = ["E", "A", "S", "O", "Z", "N", "U"]
 
+    /// The largest id: 18 digits, so the ids the server picks above it still fit a bigint.
+    public static let maxID: Int64 = 999_999_999_999_999_999
+
+    /// The values a numeric column takes, as error details state them after "must be ".
+    public var allowedValues: String {
+        switch self {
+        case .id: return "an integer from 0 to \(AirportColumn.maxID)"
+        case .altitude: return "an integer from \(Int32.min) to \(Int32.max) (feet)"
+        case .latitude: return "a number from -90 to 90"
+        case .longitude: return "a number from -180 to 180"
+        case .timezone: return "a number from -24 to 24 (hours from UTC)"
+        default: return "text"
+        }
+    }
+
+    /// The bound of a column whose numbers lie in [-bound, bound].
+    var symmetricBound: Double? {
+        switch self {
+        case .latitude: return 90
+        case .longitude: return 180
+        case .timezone: return 24
+        default: return nil
+        }
+    }
+
     /// `DST` is accepted on input as well as `dst`.
     public init?(fieldName: String) {
         if fieldName == "DST" { self = .dst; return }

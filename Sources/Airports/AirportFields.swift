@@ -22,7 +22,7 @@ public struct AirportFields: Sendable {
             throw HTTPError.badRequest("The body must be a JSON object of airport fields.")
         }
         var fields = AirportFields()
-        var errors: [ProblemField] = []
+        var errors = ProblemList()
         for member in members {
             let pointer = "/" + JSONValue.pointerToken(member.key)
             guard let column = AirportColumn(fieldName: member.key), allowID || column != .id else {
@@ -35,14 +35,14 @@ public struct AirportFields: Sendable {
                 errors.append(ProblemField(pointer: pointer, detail: error.detail))
             }
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The airport is not valid.", errors: errors) }
+        guard errors.isEmpty else { throw errors.badRequest("The airport is not valid.") }
         return fields
     }
 
     /// From the query of a link (`/airports/create?name=...`). An empty value is null.
     public static func fromQuery(_ items: [(name: String, value: String)], allowID: Bool) throws -> AirportFields {
         var fields = AirportFields()
-        var errors: [ProblemField] = []
+        var errors = ProblemList()
         for item in items {
             guard let column = AirportColumn(fieldName: item.name), allowID || column != .id else {
                 errors.append(ProblemField(pointer: nil, detail: "unknown parameter", extra: [("parameter", .string(item.name))]))
@@ -58,7 +58,7 @@ public struct AirportFields: Sendable {
                 errors.append(ProblemField(pointer: nil, detail: error.detail, extra: [("parameter", .string(item.name))]))
             }
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The airport is not valid.", errors: errors) }
+        guard errors.isEmpty else { throw errors.badRequest("The airport is not valid.") }
         return fields
     }
 
@@ -97,6 +97,15 @@ public struct AirportFields: Sendable {
 
     struct FieldError: Error {
         let detail: String
+
+        init(detail: String) {
+            self.detail = detail
+        }
+
+        /// A number that is not one, or out of its column's range: the detail gives the range.
+        init(_ column: AirportColumn) {
+            detail = "must be \(column.allowedValues)"
+        }
     }
 
     static func value(_ column: AirportColumn, json: JSONValue) throws -> AirportValue {
@@ -109,10 +118,10 @@ public struct AirportFields: Sendable {
             guard case let .string(s) = json else { throw FieldError(detail: "must be a string") }
             return try value(column, text: s, emptyIsNull: false)
         case .identifier, .integer:
-            guard case let .number(n) = json, n.isIntegerLiteral, let i = n.int64 else { throw FieldError(detail: "must be an integer") }
+            guard case let .number(n) = json, n.isIntegerLiteral, let i = n.int64 else { throw FieldError(column) }
             return try checked(column, .integer(i))
         case .latitude, .longitude, .number:
-            guard case let .number(n) = json, let d = n.double else { throw FieldError(detail: "must be a number") }
+            guard case let .number(n) = json, let d = n.double else { throw FieldError(column) }
             return try checked(column, .number(d))
         }
     }
@@ -128,28 +137,28 @@ public struct AirportFields: Sendable {
             guard AirportColumn.dstValues.contains(text) else { throw FieldError(detail: "must be one of E A S O Z N U") }
             return .text(text)
         case .identifier, .integer:
-            guard let i = Int64(text) else { throw FieldError(detail: "must be an integer") }
+            guard let i = Int64(text) else { throw FieldError(column) }
             return try checked(column, .integer(i))
         case .latitude, .longitude, .number:
-            guard NumberSyntax.isDecimal(Array(text.utf8)), let d = Double(text) else { throw FieldError(detail: "must be a number") }
+            guard NumberSyntax.isDecimal(Array(text.utf8)), let d = Double(text) else { throw FieldError(column) }
             return try checked(column, .number(d))
         }
     }
 
     static func checked(_ column: AirportColumn, _ value: AirportValue) throws -> AirportValue {
+        guard isInRange(column, value) else { throw FieldError(column) }
+        return value
+    }
+
+    /// Whether a number lies in its column's range (`AirportColumn.allowedValues`).
+    public static func isInRange(_ column: AirportColumn, _ value: AirportValue) -> Bool {
         switch (column, value) {
-        case let (.id, .integer(i)) where i < 0:
-            throw FieldError(detail: "must be a non-negative integer")
-        case let (.altitude, .integer(i)) where i < Int64(Int32.min) || i > Int64(Int32.max):
-            throw FieldError(detail: "is out of range")
-        case let (.latitude, .number(d)) where !(d >= -90 && d <= 90):
-            throw FieldError(detail: "must be between -90 and 90")
-        case let (.longitude, .number(d)) where !(d >= -180 && d <= 180):
-            throw FieldError(detail: "must be between -180 and 180")
-        case let (.timezone, .number(d)) where !(d >= -24 && d <= 24):
-            throw FieldError(detail: "must be between -24 and 24")
-        default:
-            return value
+        case let (.id, .integer(i)): return i >= 0 && i <= AirportColumn.maxID
+        case let (.altitude, .integer(i)): return i >= Int64(Int32.min) && i <= Int64(Int32.max)
+        case let (_, .number(d)):
+            guard let bound = column.symmetricBound else { return true }
+            return d >= -bound && d <= bound
+        default: return true
         }
     }
 }

@@ -45,6 +45,9 @@ public struct AirportHandlers: Sendable {
 
     public func replace(_ request: Request) throws -> Response {
         let id = request.parameters.int("id")
+        guard AirportFields.isInRange(.id, .integer(id)) else {
+            throw HTTPError.badRequest("The id in the path is too large.", errors: [ProblemField(pointer: nil, detail: "must be \(AirportColumn.id.allowedValues)", extra: [("parameter", .string("id"))])])
+        }
         let body = try AirportRequests.jsonBody(request)
         var fields = try AirportFields.fromJSON(body, allowID: true)
         if let given = fields[.id], given != .integer(id) {

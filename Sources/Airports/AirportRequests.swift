@@ -45,12 +45,11 @@ enum AirportRequests {
     /// Refuses query parameters a path does not take.
     static func onlyParameters(_ request: Request, _ allowed: Set<String>) throws -> [(name: String, value: String)] {
         let items = try request.queryItems()
-        let unknown = items.filter { !allowed.contains($0.name) }
-        guard unknown.isEmpty else {
-            throw HTTPError.badRequest("Unknown query parameters.", errors: unknown.map {
-                ProblemField(pointer: nil, detail: "unknown parameter", extra: [("parameter", .string($0.name))])
-            })
+        var unknown = ProblemList()
+        for item in items where !allowed.contains(item.name) {
+            unknown.append(ProblemField(pointer: nil, detail: "unknown parameter", extra: [("parameter", .string(item.name))]))
         }
+        guard unknown.isEmpty else { throw unknown.badRequest("Unknown query parameters.") }
         return items
     }
 }

@@ -6,17 +6,13 @@ import JSON
 /// and writes each good row as a line of PostgreSQL's COPY text format. Errors carry the physical
 /// line and the column name.
 struct AirportRowChecker {
-    static let maxErrors = 100
-    private(set) var errors: [ProblemField] = []
+    private(set) var errors = ProblemList()
     private(set) var rows = 0
     private var headerSeen = false
     var sawHeader: Bool { headerSeen }
     private var seenIds = Set<Int64>()
 
-    var isFull: Bool { errors.count >= AirportRowChecker.maxErrors }
-
     mutating func fail(line: Int, column: String, _ detail: String) {
-        guard !isFull else { return }
         errors.append(ProblemField(pointer: nil, detail: detail, extra: [("line", .number(JSONNumber(Int64(line)))),
                                                                           ("column", .string(column))]))
     }
@@ -28,7 +24,7 @@ struct AirportRowChecker {
             let expected = AirportColumn.allCases.map { $0.csvName.lowercased() }
             let found = (0..<record.count).map { record.string($0).lowercased() }
             if found != expected {
-                fail(line: record.line, column: "header", "the header must be \(AirportColumn.allCases.map(\.csvName).joined(separator: ","))")
+                fail(line: record.line, column: "header", "the header must be \(AirportRowChecker.header)")
             }
             return
         }
@@ -51,6 +47,7 @@ struct AirportRowChecker {
     }
 
     private static let columns = AirportColumn.allCases
+    static let header = AirportColumn.allCases.map(\.csvName).joined(separator: ",")
     private static let dstBytes = AirportColumn.dstValues.map { $0.utf8.first! }
 
     private mutating func checkField(_ record: CSVReader.Record, _ column: AirportColumn, ascii: Bool, into out: inout [UInt8]) {
@@ -82,8 +79,9 @@ struct AirportRowChecker {
             }
             out.append(bytes[0])
         case .identifier:
+            // isInteger takes at most 18 digits: every such id is within AirportColumn.maxID.
             guard NumberSyntax.isInteger(bytes), bytes[0] != UInt8(ascii: "-") else {
-                fail(line: line, column: column.csvName, "must be a non-negative integer")
+                fail(line: line, column: column.csvName, "must be \(column.allowedValues)")
                 return
             }
             let id = NumberSyntax.integerValue(bytes)
@@ -94,19 +92,15 @@ struct AirportRowChecker {
             out.append(contentsOf: bytes)
         case .integer:
             guard NumberSyntax.isInteger(bytes), case let value = NumberSyntax.integerValue(bytes),
-                  value >= Int64(Int32.min), value <= Int64(Int32.max) else {
-                fail(line: line, column: column.csvName, "must be an integer")
+                  AirportFields.isInRange(column, .integer(value)) else {
+                fail(line: line, column: column.csvName, "must be \(column.allowedValues)")
                 return
             }
             out.append(contentsOf: bytes)
         case .latitude, .longitude, .number:
-            guard NumberSyntax.isDecimal(bytes), bytes.count < 64 else {
-                fail(line: line, column: column.csvName, "must be a number")
-                return
-            }
-            let bound = column == .latitude ? 90 : column == .longitude ? 180 : 24
-            guard AirportRowChecker.isWithin(bytes, bound: bound) else {
-                fail(line: line, column: column.csvName, "must be between -\(bound) and \(bound)")
+            guard NumberSyntax.isDecimal(bytes), bytes.count < 64,
+                  AirportRowChecker.isWithin(bytes, bound: Int(column.symmetricBound ?? 0)) else {
+                fail(line: line, column: column.csvName, "must be \(column.allowedValues)")
                 return
             }
             out.append(contentsOf: bytes)

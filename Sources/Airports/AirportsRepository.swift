@@ -38,6 +38,11 @@ public struct AirportsRepository: Sendable {
 
     private static let selectOne = "SELECT \(selectColumns) FROM airports WHERE id = $1"
 
+    /// Every write takes its version from one sequence for all airports (migration 0004), so a
+    /// version, and the ETag made from it, never repeats for an id: not even when the record is
+    /// deleted and made again, where a count per row would start at 1 again.
+    static let nextVersion = "nextval('airport_versions')"
+
     static func sqlType(_ column: AirportColumn) -> String {
         switch column.kind {
         case .identifier: return "bigint"
@@ -72,6 +77,8 @@ public struct AirportsRepository: Sendable {
             try connection.copyIn("COPY airports_upload (\(AirportsRepository.columnList)) FROM STDIN") { writer in
                 rows = try produce(writer)
             }
+            // Before the rows are written, so a server-picked id drawn from now on passes them.
+            try bumpIdSequence(connection, to: "(SELECT max(id) FROM airports_upload)")
             // An UPDATE joined with the staging table, then an INSERT of the ids not there yet:
             // twice as fast as one INSERT ... ON CONFLICT, which tries and fails an insert for
             // every row that exists. The INSERT keeps ON CONFLICT for an upload running alongside.
@@ -79,7 +86,7 @@ public struct AirportsRepository: Sendable {
             let changed = "(\(data.map { "a.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(data.map { "u.\($0)" }.joined(separator: ", ")))"
             let updated = try connection.query("""
                 UPDATE airports AS a SET \(data.map { "\($0) = u.\($0)" }.joined(separator: ", ")),
-                    version = a.version + 1, updated_at = now(), deleted_at = NULL
+                    version = \(AirportsRepository.nextVersion), updated_at = now(), deleted_at = NULL
                 FROM airports_upload AS u
                 WHERE a.id = u.id AND (\(changed) OR a.deleted_at IS NOT NULL)
                 """).affectedRows
@@ -89,14 +96,13 @@ public struct AirportsRepository: Sendable {
                     SELECT \(AirportsRepository.columnList) FROM airports_upload AS u
                     WHERE NOT EXISTS (SELECT 1 FROM airports WHERE airports.id = u.id)
                     ON CONFLICT (id) DO UPDATE SET \(data.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")),
-                        version = a.version + 1, updated_at = now(), deleted_at = NULL
+                        version = \(AirportsRepository.nextVersion), updated_at = now(), deleted_at = NULL
                     WHERE (\(data.map { "a.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM
                           (\(data.map { "EXCLUDED.\($0)" }.joined(separator: ", "))) OR a.deleted_at IS NOT NULL
                     RETURNING (xmax = 0) AS inserted
                 )
                 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
                 """)
-            try bumpIdSequence(connection, to: "(SELECT max(id) FROM airports_upload)")
             return UploadResult(rows: rows, inserted: Int(counts.int(0, 0)!), updated: updated + Int(counts.int(0, 1)!))
         }
     }
@@ -165,34 +171,72 @@ public struct AirportsRepository: Sendable {
 
     // MARK: writes
 
-    /// Creates an airport; the id is the server's pick unless given. Returns the stored row.
-    public func create(_ fields: AirportFields, id: Int64? = nil) throws -> PostgresResult {
-        try pool.transaction { connection in try insert(connection, fields, id: id) }
+    /// Creates an airport with an id the server picks. Returns the stored row.
+    public func create(_ fields: AirportFields) throws -> PostgresResult {
+        try pool.transaction { connection in try insertPickingId(connection, fields) }
     }
 
-    private func insert(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?) throws -> PostgresResult {
+    private static let insertSQL: String = {
         let data = Array(AirportColumn.allCases.dropFirst())
-        let values: [PostgresEncodable?] = [id] + data.map { fields[$0]?.parameter }
-        let result = try connection.query("""
-            INSERT INTO airports (\(AirportsRepository.columnList))
-            VALUES (coalesce($1::bigint, nextval('airport_ids')), \(data.enumerated().map { "$\($0.offset + 2)::\(AirportsRepository.sqlType($0.element))" }.joined(separator: ", ")))
-            RETURNING \(AirportsRepository.selectColumns)
-            """, values)
-        if id != nil { try bumpIdSequence(connection, to: "$1::bigint", [id]) }
-        return result
+        return """
+            INSERT INTO airports (\(columnList))
+            VALUES (coalesce($1::bigint, nextval('airport_ids')), \(data.enumerated().map { "$\($0.offset + 2)::\(sqlType($0.element))" }.joined(separator: ", ")))
+            ON CONFLICT (id) DO NOTHING
+            RETURNING \(selectColumns)
+            """
+    }()
+
+    private static func insertValues(_ fields: AirportFields, id: Int64?) -> [PostgresEncodable?] {
+        [id] + AirportColumn.allCases.dropFirst().map { fields[$0]?.parameter }
+    }
+
+    /// Inserts with the next id of `airport_ids`. Writers of explicit ids move that sequence past
+    /// their ids before inserting, but the two steps are not atomic: a pick drawn just before an
+    /// upload's or a PUT's move can land on an id that writer holds. ON CONFLICT DO NOTHING waits
+    /// for that writer to end and yields no row instead of aborting the transaction; the sequence is
+    /// then moved past every committed id and the pick is made again. So a client that sent no id
+    /// never gets a 409; each extra pick needs another writer of exactly that id at that moment.
+    private func insertPickingId(_ connection: PostgresConnection, _ fields: AirportFields) throws -> PostgresResult {
+        let values = AirportsRepository.insertValues(fields, id: nil)
+        for _ in 0..<100 {
+            let result = try connection.query(AirportsRepository.insertSQL, values)
+            if result.rowCount == 1 { return result }
+            try bumpIdSequence(connection, to: "(SELECT max(id) FROM airports)")
+        }
+        // Not seen in practice; as a serialization failure the pool runs the transaction again.
+        throw PostgresError(kind: .server, sqlState: "40001", message: "no free airport id after 100 picks")
+    }
+
+    /// Inserts with the given id; nil when a record has it (one committed by a writer running at
+    /// the same time included: its end is waited for).
+    private func insert(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64) throws -> PostgresResult? {
+        try bumpIdSequence(connection, to: "$1::bigint", [id])
+        let result = try connection.query(AirportsRepository.insertSQL, AirportsRepository.insertValues(fields, id: id))
+        return result.rowCount == 1 ? result : nil
     }
 
     /// PUT: replaces the whole record (reviving a delete-flagged one) or creates it with that id.
     public func replace(_ id: Int64, _ fields: AirportFields, ifMatch: String?) throws -> (PostgresResult, created: Bool) {
         try pool.transaction { connection in
-            let current = try connection.query("SELECT version FROM airports WHERE id = $1 FOR UPDATE", [id])
-            if let ifMatch {
-                guard current.rowCount == 1, ETag.matches(ifMatch, version: current.int(0, 0)!) else { throw Failure.preconditionFailed }
+            // A second round when another writer created the id between the look and the insert:
+            // then this PUT replaces that record, as it would have a moment later.
+            for _ in 0..<3 {
+                let current = try connection.query("SELECT version FROM airports WHERE id = $1 FOR UPDATE", [id])
+                if let ifMatch {
+                    guard current.rowCount == 1, let version = current.int(0, 0), ETag.matches(ifMatch, version: version) else {
+                        throw Failure.preconditionFailed
+                    }
+                }
+                if current.rowCount == 0 {
+                    if let created = try insert(connection, fields, id: id) { return (created, true) }
+                    continue
+                }
+                var complete = fields
+                for column in AirportColumn.allCases.dropFirst() where complete[column] == nil { complete.set(column, .null) }
+                return (try update(connection, id, complete, reviving: true), false)
             }
-            if current.rowCount == 0 { return (try insert(connection, fields, id: id), true) }
-            var complete = fields
-            for column in AirportColumn.allCases.dropFirst() where complete[column] == nil { complete.set(column, .null) }
-            return (try update(connection, id, complete, reviving: true), false)
+            // Created and deleted again by others each time: as a serialization failure the pool runs the PUT again.
+            throw PostgresError(kind: .server, sqlState: "40001", message: "airport \(id) kept being created and deleted by other requests")
         }
     }
 
@@ -223,7 +267,7 @@ public struct AirportsRepository: Sendable {
             : "(\(columns.map(\.name).joined(separator: ", "))) IS DISTINCT FROM (\(placeholders.joined(separator: ", ")))"
         let updated = try connection.query("""
             UPDATE airports SET \(zip(columns, placeholders).map { "\($0.name) = \($1)" }.joined(separator: ", "))\(columns.isEmpty ? "" : ",")
-                version = version + 1, updated_at = now(), deleted_at = NULL
+                version = \(AirportsRepository.nextVersion), updated_at = now(), deleted_at = NULL
             WHERE id = $1 AND (\(changed)\(reviving ? " OR deleted_at IS NOT NULL" : ""))
             RETURNING \(AirportsRepository.selectColumns)
             """, values)
@@ -245,7 +289,7 @@ public struct AirportsRepository: Sendable {
     public func setDeleted(_ id: Int64, _ deleted: Bool) throws -> PostgresResult {
         try pool.transaction { connection in
             let changed = try connection.query("""
-                UPDATE airports SET deleted_at = \(deleted ? "now()" : "NULL"), version = version + 1, updated_at = now()
+                UPDATE airports SET deleted_at = \(deleted ? "now()" : "NULL"), version = \(AirportsRepository.nextVersion), updated_at = now()
                 WHERE id = $1 AND deleted_at IS \(deleted ? "" : "NOT ") NULL
                 RETURNING \(AirportsRepository.selectColumns)
                 """, [id])
@@ -304,10 +348,11 @@ public struct AirportsRepository: Sendable {
 
     /// A create staged by a link, applied inside `confirm`.
     public func applyCreate(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?) throws -> PostgresResult {
-        if let id, try connection.query("SELECT 1 FROM airports WHERE id = $1", [id]).rowCount == 1 {
+        guard let id else { return try insertPickingId(connection, fields) }
+        guard let created = try insert(connection, fields, id: id) else {
             throw Failure.conflict("An airport with id \(id) exists already.")
         }
-        return try insert(connection, fields, id: id)
+        return created
     }
 
     /// An update staged by a link, applied inside `confirm`: 409 when the airport changed since.

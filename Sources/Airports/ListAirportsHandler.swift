@@ -13,7 +13,7 @@ public struct ListAirportsHandler: Sendable {
     public func handle(_ request: Request) throws -> Response {
         let items = try AirportRequests.onlyParameters(request, ListAirportsHandler.parameters)
         var filters = AirportsRepository.Filters()
-        var errors: [ProblemField] = []
+        var errors = ProblemList()
         var seen = Set<String>()
         for item in items {
             guard seen.insert(item.name).inserted else {
@@ -41,7 +41,7 @@ public struct ListAirportsHandler: Sendable {
             default: break
             }
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The query is not valid.", errors: errors) }
+        guard errors.isEmpty else { throw errors.badRequest("The query is not valid.") }
 
         var body: [UInt8] = []
         try repository.list(filters) { result in

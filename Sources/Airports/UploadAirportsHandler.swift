@@ -25,21 +25,31 @@ public struct UploadAirportsHandler: Sendable {
         }
 
         var checker = AirportRowChecker()
+        var start = CSVFileStart()
         var csv = CSVReader()
-        var csvFailure: CSVReader.Failure?
+        // The first failure of the file's text (encoding, separator, quoting) ends the reading: what
+        // follows cannot be split into fields reliably. The rest of the body is still drained.
+        var textFailure: (line: Int, column: String, message: String)?
         let result = try AirportRequests.run {
             try repository.upload { writer in
-                func consume(_ bytes: [UInt8]) throws {
-                    guard csvFailure == nil else { return }
+                func read(_ step: () throws -> Void) throws {
+                    guard textFailure == nil else { return }
                     do {
-                        try bytes.withUnsafeBufferPointer { buffer in
-                            try csv.feed(buffer) { record in
-                                try writer.append { checker.check(record, into: &$0) }
-                            }
-                        }
+                        try step()
+                    } catch let failure as CSVFileStart.Failure {
+                        textFailure = (1, "header", failure.message)
                     } catch let failure as CSVReader.Failure {
-                        csvFailure = failure
+                        textFailure = (failure.line, AirportColumn(rawValue: failure.column - 1)?.csvName ?? "-", failure.message)
                     }
+                }
+                func row(_ record: CSVReader.Record) throws {
+                    try writer.append { checker.check(record, into: &$0) }
+                }
+                func toRows(_ piece: UnsafeBufferPointer<UInt8>) throws {
+                    try csv.feed(piece, onRecord: row)
+                }
+                func consume(_ bytes: [UInt8]) throws {
+                    try read { try bytes.withUnsafeBufferPointer { try start.feed($0, toRows) } }
                 }
                 while let chunk = try request.body.read() {
                     if multipart != nil {
@@ -52,23 +62,17 @@ public struct UploadAirportsHandler: Sendable {
                     try multipart.finish()
                     guard multipart.foundField else { throw HTTPError.badRequest("The multipart body has no field named file.") }
                 }
-                if csvFailure == nil {
-                    do {
-                        try csv.finish { record in try writer.append { checker.check(record, into: &$0) } }
-                    } catch let failure as CSVReader.Failure {
-                        csvFailure = failure
-                    }
+                try read {
+                    try start.finish(toRows)
+                    try csv.finish(onRecord: row)
                 }
-                if let csvFailure {
-                    checker.fail(line: csvFailure.line, column: AirportColumn(rawValue: csvFailure.column - 1)?.csvName ?? "-",
-                                 csvFailure.message)
-                }
-                if checker.rows == 0 && checker.errors.isEmpty && !checker.sawHeader {
-                    throw HTTPError.badRequest("The file is empty; it needs at least the header line.")
+                if let textFailure {
+                    checker.fail(line: textFailure.line, column: textFailure.column, textFailure.message)
+                } else if !checker.sawHeader {
+                    checker.fail(line: 1, column: "header", "the file is empty; its first line must be the header \(AirportRowChecker.header)")
                 }
                 guard checker.errors.isEmpty else {
-                    throw HTTPError.badRequest("The file has \(checker.errors.count == 1 ? "a bad line" : "bad lines"); nothing was stored.",
-                                               errors: checker.errors)
+                    throw checker.errors.badRequest("The file has \(checker.errors.count == 1 ? "a bad line" : "bad lines"); nothing was stored.")
                 }
                 return checker.rows
             }

@@ -12,7 +12,7 @@ import TestSupport
     static let sample = #"{"name": "Test Field", "city": "Testby", "country": "Sweden", "iata": "TST", "icao": "ESTT", "latitude": 59.5, "longitude": 17.25, "altitude": 42, "timezone": 5.75, "dst": "E", "tz": "Europe/Stockholm", "type": "airport", "source": "test"}"#
 
     func data(_ r: RawResponse) -> [String: Any] {
-        (r.json as? [String: Any])?["data"] as? [String: Any] ?? [:]
+        r.dataObject ?? [:]
     }
 
     @Test func createReadReplaceChangeDelete() throws {
@@ -40,7 +40,8 @@ import TestSupport
         let same = try httpRequest(port: port, "PATCH", "/airports/\(id)", json: #"{"name": "Renamed"}"#)
         #expect(same.header("ETag") == patched.header("ETag"), "a write that changes nothing keeps the version")
 
-        let replaced = try httpRequest(port: port, "PUT", "/airports/\(id)", headers: [("If-Match", patched.header("ETag")!)],
+        let patchedETag = try patched.require(patched.header("ETag"), "an ETag")
+        let replaced = try httpRequest(port: port, "PUT", "/airports/\(id)", headers: [("If-Match", patchedETag)],
                                        json: #"{"name": "Whole", "city": "C", "country": "D", "latitude": 1, "longitude": 2}"#)
         #expect(replaced.status == 200)
         #expect(data(replaced)["icao"] is NSNull)
@@ -96,13 +97,13 @@ import TestSupport
     @Test func validationNamesEachField() throws {
         let r = try httpRequest(port: port, "POST", "/airports", json: #"{"name": 5, "city": "c", "country": "d", "latitude": 91, "longitude": -181, "dst": "Q", "altitude": 1.5, "wings": 2}"#)
         #expect(r.status == 400)
-        let pointers = Set(((r.json as! [String: Any])["errors"] as! [[String: Any]]).compactMap { $0["pointer"] as? String })
+        let pointers = Set(try r.require(r.errors, "errors").compactMap { $0.string("pointer") })
         #expect(pointers == ["/name", "/latitude", "/longitude", "/dst", "/altitude", "/wings"])
         let missing = try httpRequest(port: port, "POST", "/airports", json: #"{"name": "n"}"#)
         #expect(missing.status == 400)
         #expect(missing.text.contains("/latitude"))
         let created = try httpRequest(port: port, "POST", "/airports", json: Self.sample)
-        let id = data(created)["id"] as! Int
+        let id: Int = try created.dataField("id")
         #expect(try httpRequest(port: port, "PATCH", "/airports/\(id)", json: #"{"name": null}"#).status == 400)
         #expect(try httpRequest(port: port, "PATCH", "/airports/\(id)", json: #"{"id": 3}"#).status == 400)
         #expect(try httpRequest(port: port, "PUT", "/airports/\(id)", json: #"{"id": 3, "name": "n", "city": "c", "country": "d", "latitude": 1, "longitude": 1}"#).status == 400)
@@ -111,7 +112,7 @@ import TestSupport
     }
 
     @Test func deleteFlagAndRestore() throws {
-        let id = data(try httpRequest(port: port, "POST", "/airports", json: Self.sample))["id"] as! Int
+        let id: Int = try httpRequest(port: port, "POST", "/airports", json: Self.sample).dataField("id")
         let flagged = try httpRequest(port: port, "GET", "/airports/\(id)/delete")
         #expect(flagged.status == 200)
         #expect(data(flagged)["deleted_at"] is String)
@@ -119,10 +120,10 @@ import TestSupport
         #expect(try httpRequest(port: port, "GET", "/airports/\(id)").status == 410)
         #expect(try httpRequest(port: port, "PATCH", "/airports/\(id)", json: #"{"name": "x"}"#).status == 410)
         #expect(try httpRequest(port: port, "GET", "/airports/\(id)/update?name=x").status == 410)
-        let listed = try httpRequest(port: port, "GET", "/airports?after=\(id - 1)&limit=1").json as! [String: Any]
-        #expect((listed["data"] as! [[String: Any]]).first?["id"] as? Int != id)
-        let withDeleted = try httpRequest(port: port, "GET", "/airports?after=\(id - 1)&limit=1&include_deleted=true").json as! [String: Any]
-        #expect((withDeleted["data"] as! [[String: Any]]).first?["id"] as? Int == id)
+        let listed = try httpRequest(port: port, "GET", "/airports?after=\(id - 1)&limit=1")
+        #expect(try listed.requireDataArray().first?.int("id") != id, "\(listed.summary)")
+        let withDeleted = try httpRequest(port: port, "GET", "/airports?after=\(id - 1)&limit=1&include_deleted=true")
+        #expect(try withDeleted.requireDataArray().first?.int("id") == id, "\(withDeleted.summary)")
 
         let restored = try httpRequest(port: port, "GET", "/airports/\(id)/restore")
         #expect(restored.status == 200)
@@ -158,7 +159,7 @@ import TestSupport
     }
 
     @Test func aStagedUpdateConflictsWhenTheAirportChanged() throws {
-        let id = data(try httpRequest(port: port, "POST", "/airports", json: Self.sample))["id"] as! Int
+        let id: Int = try httpRequest(port: port, "POST", "/airports", json: Self.sample).dataField("id")
         let first = try #require(confirmLink(try httpRequest(port: port, "GET", "/airports/\(id)/update?name=Via%20link&iata=")))
         let second = try #require(confirmLink(try httpRequest(port: port, "GET", "/airports/\(id)/update?city=Other")))
         let applied = try httpRequest(port: port, "GET", first)
@@ -173,7 +174,7 @@ import TestSupport
         #expect(try httpRequest(port: port, "GET", "/confirmations/\(String(repeating: "a", count: 32))").status == 404)
         #expect(try httpRequest(port: port, "GET", "/confirmations/nothex").status == 404)
         let link = try #require(confirmLink(try httpRequest(port: port, "GET", "/airports/create?name=E&city=E&country=E&latitude=1&longitude=1")))
-        let token = String(link.split(separator: "/").last!)
+        let token = String(try #require(link.split(separator: "/").last, "\(link)"))
         let connection = try PostgresConnection(url: TestEnvironment.databaseURL)
         try connection.query("UPDATE airport_confirmations SET expires_at = now() - interval '1 second' WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [token])
         #expect(try httpRequest(port: port, "GET", link).status == 410)
@@ -195,7 +196,7 @@ import TestSupport
         func ids(_ query: String) throws -> [Int] {
             let r = try httpRequest(port: port, "GET", "/airports?\(query)")
             #expect(r.status == 200, "\(query): \(r.text)")
-            return ((r.json as? [String: Any])?["data"] as? [[String: Any]] ?? []).map { $0["id"] as! Int }
+            return try r.requireDataArray().map { try r.require($0.int("id"), "an id") }
         }
         #expect(try ids("city=\(unique.lowercased())") == [id])
         #expect(try ids("city=\(unique)&country=%C3%A5LAND") == [id])
@@ -212,9 +213,9 @@ import TestSupport
         var next: String? = "/airports?limit=700"
         var pages = 0
         while let path = next {
-            let body = try httpRequest(port: port, "GET", path).json as! [String: Any]
-            seen += (body["data"] as! [[String: Any]]).map { $0["id"] as! Int }
-            next = body["next"] as? String
+            let page = try httpRequest(port: port, "GET", path)
+            seen += try page.requireDataArray().map { try page.require($0.int("id"), "an id") }
+            next = page.object?.string("next")
             pages += 1
         }
         #expect(seen == seen.sorted())

@@ -169,6 +169,14 @@ public struct RawResponse {
     public var body: [UInt8]
     public let head: String
 
+    public init(status: Int, reason: String, headers: [(String, String)], body: [UInt8], head: String) {
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.head = head
+    }
+
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }

@@ -11,6 +11,7 @@ import TestSupport
         #expect(r.errors?.count == 100, "\(r.summary)", sourceLocation: sourceLocation)
         let detail = r.object?.string("detail") ?? ""
         #expect(detail.contains("\(found) problems") && detail.contains("\(found - 100) more are left out"), "\(detail)", sourceLocation: sourceLocation)
+        #expect(r.object?["errors_omitted"] as? Int == found - 100, "\(r.summary)", sourceLocation: sourceLocation)
     }
 
     @Test func aParameterRepeated150TimesListsAHundredErrors() throws {

@@ -28,6 +28,8 @@ public struct AppConfiguration: Sendable {
     public var rateLimit = 0.0
     /// Seconds between reloads of the keys (a revocation elsewhere takes effect within this).
     public var keysRefreshInterval = 2.0
+    /// Seconds between writes of the keys' last-use times (access.md: at most a minute stale).
+    public var keysLastUseInterval = 15.0
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -57,7 +59,7 @@ public final class Application: @unchecked Sendable {
         server.metrics.extraProviders.append { [database] in database.metricsText() }
         let keysRepository = KeysRepository(pool: database.pool)
         keys = KeyCache(repository: keysRepository, adminKey: configuration.adminKey.flatMap(KeyToken.init),
-                        refreshInterval: configuration.keysRefreshInterval)
+                        refreshInterval: configuration.keysRefreshInterval, recordInterval: configuration.keysLastUseInterval)
         if configuration.auth {
             server.gate = AccessGate(cache: keys, rateLimit: configuration.rateLimit)
         }

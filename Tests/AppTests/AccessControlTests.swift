@@ -238,6 +238,53 @@ import TestSupport
         #expect(Date().timeIntervalSince(revokedAt) <= 5, "refused after \(Date().timeIntervalSince(revokedAt)) s")
     }
 
+    @Test func lastUseIsRecorded() throws {
+        let app = try TestEnvironment.startApplication(databaseURL: TestEnvironment.databaseURL) {
+            $0.keysRefreshInterval = 0.2
+            $0.keysLastUseInterval = 0.5
+        }
+        defer { app.stop() }
+        let key = try Self.makeKey("reader", port: app.port)
+        func lastUsed() throws -> Any? {
+            let listed = try httpRequest(port: app.port, "GET", "/keys")
+            return ((listed.json as? [String: Any])?["data"] as? [[String: Any]])?.first { $0["id"] as? String == key.id }?["last_used_at"]
+        }
+        #expect(try lastUsed() is NSNull, "never used yet")
+        #expect(try httpRequest(port: app.port, "GET", "/airports?limit=1", key: key.text).status == 200)
+        var recorded: Any?
+        for _ in 0..<40 where !(recorded is String) {
+            usleep(100_000)
+            recorded = try lastUsed()
+        }
+        #expect(recorded is String, "last_used_at after a use: \(String(describing: recorded))")
+    }
+
+    /// `insikt keys create | list | revoke` against DATABASE_URL.
+    @Test func theCommandLineMakesListsAndRevokesKeys() throws {
+        func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            let out = "/tmp/insikt-keys-\(UInt32.random(in: 0...UInt32.max)).txt"
+            let command = ([ServerProcessTests.binary] + arguments).map { "'\($0)'" }.joined(separator: " ")
+            let pid = try #require(spawnInBackground("/bin/sh", ["-c", "\(command) > \(out) 2>&1"], stderrPath: "/dev/null",
+                                                     environment: ["DATABASE_URL": TestEnvironment.databaseURL, "PATH": "/usr/bin:/bin"]))
+            let status = waitForExit(pid)
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            return (status, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+        }
+        let created = try run(["keys", "create", "--name", "cli test", "--role", "editor", "--expires-in", "3", "--quiet"])
+        #expect(created.status == 0, "\(created.output)")
+        let text = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try #require(KeyToken(text), "\(created.output)")
+        try TestEnvironment.application.keys.refresh()
+        #expect(try httpRequest(port: port, "POST", "/airports", json: "{}", key: text).status == 400, "an editor may write")
+        let listed = try run(["keys", "list"])
+        #expect(listed.output.contains(token.id) && listed.output.contains("cli test") && !listed.output.contains(text), "\(listed.output)")
+        #expect(try run(["keys", "revoke", token.id]).status == 0)
+        try TestEnvironment.application.keys.refresh()
+        #expect(try httpRequest(port: port, "GET", "/airports", key: text).status == 401)
+        let wrong = try run(["keys", "create", "--name", "x", "--role", "root"])
+        #expect(wrong.status != 0 && wrong.output.contains("reader, editor or admin"), "\(wrong.output)")
+    }
+
     @Test func authOffServesEveryoneWithoutAKey() throws {
         let app = try TestEnvironment.startApplication(databaseURL: TestEnvironment.databaseURL) { $0.auth = false }
         defer { app.stop() }

@@ -21,10 +21,11 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "HTTP", dependencies: ["CLinux", "CZlib", "JSON"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
-        .target(name: "Citizens", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "Citizens", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Airports", dependencies: ["HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Citizens", "Airports"]),
+        .target(name: "Events", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Access", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,4 +1,5 @@
 import Access
+import Events
 import HTTP
 import Postgres
 
@@ -30,6 +31,8 @@ public struct AppConfiguration: Sendable {
     public var keysRefreshInterval = 2.0
     /// Seconds between writes of the keys' last-use times (access.md: at most a minute stale).
     public var keysLastUseInterval = 15.0
+    /// Days an event stays in the feed (`--events-retention`).
+    public var eventsRetentionDays = 7.0
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -42,6 +45,8 @@ public final class Application: @unchecked Sendable {
     public let server: Server
     public let database: Database
     public let keys: KeyCache
+    public let eventNotifier: EventNotifier
+    public let eventRetention: EventRetention
 
     public init(_ configuration: AppConfiguration) {
         self.configuration = configuration
@@ -63,9 +68,12 @@ public final class Application: @unchecked Sendable {
         if configuration.auth {
             server.gate = AccessGate(cache: keys, rateLimit: configuration.rateLimit)
         }
+        eventNotifier = EventNotifier(url: configuration.databaseURL)
+        eventRetention = EventRetention(pool: database.pool, days: configuration.eventsRetentionDays)
         Routes.register(on: router, database: database, metrics: server.metrics,
                         docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory),
-                        keys: KeyHandlers(repository: keysRepository, cache: keys))
+                        keys: KeyHandlers(repository: keysRepository, cache: keys),
+                        events: EventFeedHandler(notifier: eventNotifier))
     }
 
     public var port: UInt16 { server.port }
@@ -79,11 +87,15 @@ public final class Application: @unchecked Sendable {
             if database.isMigrated { try? keys.refresh() }
             keys.start()
         }
+        eventNotifier.start()
+        eventRetention.start()
         try server.start()
     }
 
     public func stop() {
         server.shutdown()
         keys.stop()
+        eventNotifier.stop()
+        eventRetention.stop()
     }
 }

@@ -78,7 +78,7 @@ public final class Database: @unchecked Sendable {
     /// A non-blocking handler on the event loop's own connection, whose database failures become
     /// 503s like those of `guarded`.
     public func nonBlocking(
-        _ handler: @escaping (Request, PipelinedConnection, @escaping (Result<Response, Error>) -> Void) -> Void
+        _ handler: @escaping (Request, EventLoop, PipelinedConnection, @escaping (Result<Response, Error>) -> Void) -> Void
     ) -> NonBlockingHandler {
         let configuration = pool.configuration
         return { [self] request, loop, respond in
@@ -87,7 +87,7 @@ public final class Database: @unchecked Sendable {
                 return
             }
             let connection = loop.local { LoopDatabase(configuration, loop: loop) }.connection!
-            handler(request, connection) { result in
+            handler(request, loop, connection) { result in
                 if case let .failure(error as PostgresError) = result, error.isUnavailable || error.isTransient {
                     respond(.failure(HTTPError.unavailable("The database is unavailable; try again shortly.", retryAfter: 2)))
                 } else {

@@ -1,12 +1,14 @@
 import Access
 import Airports
 import Citizens
+import Events
 import HTTP
 
 /// The one table of every endpoint the server has, and who may call it (access.md): `.open`,
 /// or the least role a key needs. The gate checks it before a handler runs or a body is read.
 public enum Routes {
-    static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers, keys: KeyHandlers) {
+    static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers, keys: KeyHandlers,
+                         events: EventFeedHandler) {
         router.add(.GET, "/healthz", access: .open, execution: .eventLoop) { try HealthHandlers.healthz($0) }
         router.add(.GET, "/readyz", access: .open, HealthHandlers.readyz { database.readiness() })
         router.add(.GET, "/metrics", access: .admin, HealthHandlers.metrics(metrics))
@@ -37,7 +39,7 @@ public enum Routes {
         router.add(.POST, "/airports/upload", access: .editor, database.guarded { try upload.handle($0) })
         router.add(.GET, "/airports", access: .reader, database.guarded { try list.handle($0) })
         router.add(.POST, "/airports", access: .editor, database.guarded { try items.create($0) })
-        router.add(.GET, "/airports/{id:int}", access: .reader, nonBlocking: database.nonBlocking { items.get($0, on: $1, $2) })
+        router.add(.GET, "/airports/{id:int}", access: .reader, nonBlocking: database.nonBlocking { items.get($0, on: $2, $3) })
         router.add(.PUT, "/airports/{id:int}", access: .editor, database.guarded { try items.replace($0) })
         router.add(.PATCH, "/airports/{id:int}", access: .editor, database.guarded { try items.change($0) })
         router.add(.DELETE, "/airports/{id:int}", access: .editor, database.guarded { try items.delete($0) })
@@ -47,6 +49,10 @@ public enum Routes {
         router.add(.GET, "/airports/{id:int}/restore", access: .editor, database.guarded { try links.restore($0) })
         router.add(.GET, "/confirmations/{token}", access: .open, database.guarded { try links.confirm($0) })
         router.add(.POST, "/confirmations/{token}", access: .open, database.guarded { try links.confirm($0) })
+
+        router.add(.GET, "/events", access: .reader, nonBlocking: database.nonBlocking {
+            events.handle($0, loop: $1, connection: $2, respond: $3)
+        })
 
         router.add(.POST, "/keys", access: .admin, database.guarded { try keys.create($0) })
         router.add(.GET, "/keys", access: .admin, database.guarded { try keys.list($0) })

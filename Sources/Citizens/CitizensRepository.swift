@@ -1,3 +1,5 @@
+import Events
+import JSON
 import Postgres
 
 /// All SQL of the citizens domain. Every read is one range scan of the citizens primary key
@@ -19,7 +21,8 @@ public struct CitizensRepository: Sendable {
 
     /// Stores an import in one transaction and returns its id. `produce` hands citizens to the
     /// writer it is given as it finds them (they stream into COPY); if it throws, nothing is stored.
-    public func createImport(_ produce: (_ store: (Citizen) throws -> Void) throws -> Void) throws -> Int64 {
+    /// Its `insikt.import.created` event is written in the same transaction.
+    public func createImport(actor: EventActor?, _ produce: (_ store: (Citizen) throws -> Void) throws -> Void) throws -> Int64 {
         try pool.transaction { connection in
             let importId = try connection.query("INSERT INTO imports DEFAULT VALUES RETURNING import_id").int(0, 0)!
             let prefix = Array("\(importId)\t".utf8)
@@ -45,6 +48,10 @@ public struct CitizensRepository: Sendable {
             if stored > 0 {
                 try connection.query("UPDATE imports SET citizen_count = $2 WHERE import_id = $1", [importId, Int64(stored)])
             }
+            var data = JSONWriter(capacity: 48)
+            data.raw("{\"import_id\":"); data.int(importId); data.raw(",\"citizens\":"); data.int(stored); data.raw("}")
+            try EventOutbox.record(connection, type: "insikt.import.created", subject: "/imports/\(importId)", aggregateType: "import",
+                                   data: data.bytes, actor: actor)
             return importId
         }
     }
@@ -124,7 +131,8 @@ public struct CitizensRepository: Sendable {
 
     /// Applies a patch in one transaction, keeping relatives symmetric. The import's row is locked
     /// first, so concurrent patches of one import run one after another.
-    public func patch(importId: Int64, citizenId: Int64, _ patch: CitizenPatch) throws -> Citizen {
+    /// Its `insikt.citizen.updated` event is written in the same transaction.
+    public func patch(importId: Int64, citizenId: Int64, _ patch: CitizenPatch, actor: EventActor?) throws -> Citizen {
         try pool.transaction { connection in
             let locked = try connection.query("SELECT 1 FROM imports WHERE import_id = $1 FOR UPDATE", [importId])
             guard locked.rowCount == 1 else { throw Failure.importNotFound }
@@ -173,7 +181,19 @@ public struct CitizensRepository: Sendable {
                 """, [importId, citizenId, patch.town, patch.street, patch.building, patch.apartment, patch.name,
                       patch.birthDate?.iso, patch.gender, patch.relatives.map { PostgresArray($0) },
                       PostgresArray(removed), PostgresArray(added)])
-            return CitizenRows(result: updated).citizen(0)
+            let citizen = CitizenRows(result: updated).citizen(0)
+            var data = JSONWriter(capacity: 512)
+            CitizenJSON.write(citizen, to: &data)
+            data.bytes.removeLast()  // the closing brace: relatives_changed joins the citizen's members
+            data.raw(",\"relatives_changed\":[")
+            for (i, relative) in (removed + added).sorted().enumerated() {
+                if i > 0 { data.raw(",") }
+                data.int(relative)
+            }
+            data.raw("]}")
+            try EventOutbox.record(connection, type: "insikt.citizen.updated", subject: "/imports/\(importId)/citizens/\(citizenId)",
+                                   aggregateType: "citizen", data: data.bytes, actor: actor)
+            return citizen
         }
     }
 

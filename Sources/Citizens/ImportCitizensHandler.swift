@@ -1,3 +1,4 @@
+import Events
 import HTTP
 import JSON
 
@@ -13,7 +14,7 @@ public struct ImportCitizensHandler: Sendable {
         let bytes = try request.jsonBytes()
         // Citizens stream from the parser through validation into COPY: a large import never
         // exists as a whole tree of values, and any error rolls the transaction back.
-        let importId = try repository.createImport { store in
+        let importId = try repository.createImport(actor: EventActor(request.caller)) { store in
             var validator = CitizenValidator()
             let body: JSONParser.StreamedObject
             do {

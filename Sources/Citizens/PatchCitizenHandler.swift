@@ -1,3 +1,4 @@
+import Events
 import HTTP
 import JSON
 
@@ -17,7 +18,7 @@ public struct PatchCitizenHandler: Sendable {
         var validator = CitizenValidator()
         let patch = try validator.validatePatch(body)
         let citizen = try CitizenRequests.run(importId: importId, citizenId: citizenId) {
-            try repository.patch(importId: importId, citizenId: citizenId, patch)
+            try repository.patch(importId: importId, citizenId: citizenId, patch, actor: EventActor(request.caller))
         }
         var w = JSONWriter(capacity: 512)
         w.raw("{\"data\":")

@@ -30,6 +30,7 @@ extension Connection {
         closed = true
         exchange?.sink?.fail(HTTPError(400, "The client closed the connection.", closeConnection: true))
         exchange?.stream?.close()
+        exchange?.pushStream?.closed()
         Glibc.close(fd)
         loop.connectionClosed(fd)
         buffer?.deallocate()

@@ -53,6 +53,11 @@ extension Connection {
 
         let sendsBody = !HTTPStatus.forbidsBody(response.status) && exchange.method != .HEAD
         if response.producer == nil { exchange.stream = nil }
+        if response.push != nil && sendsBody && exchange.version == .http11 {
+            // The loop itself writes the chunks; the stream only marks the body as chunked.
+            exchange.stream = ResponseStream(bounded: false) { _ in }
+            exchange.pushStream = PushStream(loop: loop, connection: self, exchange: exchange)
+        }
         output.append(head(of: response, exchange, cors: cors))
         if sendsBody && !response.body.isEmpty && exchange.stream == nil { output.append(response.body) }
 
@@ -64,6 +69,10 @@ extension Connection {
                               bytes: sendsBody ? response.body.count : 0, seconds: monotonicNow() - exchange.started,
                               requestId: exchange.requestId, callerId: exchange.keyId)
         flush()
+        // (HTTP/1.0 has no chunked framing: such a client got an empty body instead.)
+        if let open = response.push, let stream = exchange.pushStream, !closed {
+            open(stream)
+        }
     }
 
     func head(of response: Response, _ exchange: Exchange, cors: Bool) -> [UInt8] {

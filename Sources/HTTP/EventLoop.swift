@@ -14,6 +14,7 @@ public final class EventLoop: @unchecked Sendable {
         case resume(Connection, Exchange)
         case chunk(Connection, Exchange, [UInt8])
         case streamEnd(Connection, Exchange, failed: Bool)
+        case task(() -> Void)
         case shutdown
         case forceClose
     }
@@ -27,6 +28,7 @@ public final class EventLoop: @unchecked Sendable {
     private var watchers: [Int32: (events: UInt32, ready: () -> Void)] = [:]
     private var turnEndActions: [() -> Void] = []
     private var locals: [ObjectIdentifier: AnyObject] = [:]
+    private var shutdownActions: [() -> Void] = []
     /// The earliest time a handler asked to be woken at (`wakeUp(at:)`).
     private var wakeAt = Double.infinity
     private let mailboxLock = ConditionLock()
@@ -35,7 +37,7 @@ public final class EventLoop: @unchecked Sendable {
     private(set) var draining = false
     private var liveConnections = 0
     private var lastSweep: Double
-    private(set) var now: Double
+    public private(set) var now: Double
     var dateCache = HTTPDateCache()
     var requestIDs: RequestIDGenerator
     let accessLog: AccessLog
@@ -105,6 +107,16 @@ public final class EventLoop: @unchecked Sendable {
         let value = make()
         locals[ObjectIdentifier(T.self)] = value
         return value
+    }
+
+    /// Runs `task` on this loop's thread, soon. Called from any thread.
+    public func execute(_ task: @escaping () -> Void) {
+        post(.task(task))
+    }
+
+    /// Runs `action` on this loop when the server starts shutting down (to end open streams).
+    public func atShutdown(_ action: @escaping () -> Void) {
+        shutdownActions.append(action)
     }
 
     /// Called from any thread.
@@ -212,6 +224,8 @@ public final class EventLoop: @unchecked Sendable {
                 connection.chunkReady(exchange, bytes)
             case let .streamEnd(connection, exchange, failed):
                 connection.streamEnded(exchange, failed: failed)
+            case let .task(task):
+                task()
             case .shutdown:
                 beginDraining()
             case .forceClose:
@@ -229,6 +243,7 @@ public final class EventLoop: @unchecked Sendable {
             close(listenFD)
             listenFD = -1
         }
+        for action in shutdownActions { action() }
         for case let connection? in connections { connection.closeIfIdle() }
     }
 }

@@ -28,6 +28,8 @@ final class Exchange {
     var stream: ResponseStream?
     var streamUnsent = 0
     var streamFinished = false
+    /// Set when the body stays open and the application writes it from the loop.
+    var pushStream: PushStream?
 
     /// A streamed body is being sent (not for HEAD, which gets the head alone).
     var exchangeStreaming: Bool { stream != nil && method != .HEAD }

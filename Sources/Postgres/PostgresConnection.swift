@@ -85,14 +85,14 @@ public final class PostgresConnection {
         return rows
     }
 
-    private func live() throws -> OpaquePointer {
+    func live() throws -> OpaquePointer {
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
             throw PostgresError(kind: .connection, message: "the connection to the database is closed")
         }
         return connection
     }
 
-    private func connectionError() -> PostgresError {
+    func connectionError() -> PostgresError {
         let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "no connection"
         return PostgresError(kind: .connection, message: message)
     }

@@ -66,6 +66,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Requests a second per API key, with bursts of twice that; 0 is no limit. [env: RATE_LIMIT, default: 0]")
     var rateLimit: Double?
 
+    @Option(help: "Days an event stays in the feed (GET /events). [env: EVENTS_RETENTION, default: 7]")
+    var eventsRetention: Double?
+
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
     var noMigrate = false
 
@@ -135,6 +138,11 @@ struct Serve: ParsableCommand {
         if let v = try setting(rateLimit, "RATE_LIMIT") {
             guard v >= 0 else { throw ValidationError("the rate limit must not be negative") }
             app.rateLimit = v
+        }
+
+        if let v = try setting(eventsRetention, "EVENTS_RETENTION") {
+            guard v > 0 else { throw ValidationError("the events retention must be a positive number of days") }
+            app.eventsRetentionDays = v
         }
 
         Server.blockTerminationSignals()

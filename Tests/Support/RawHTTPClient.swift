@@ -107,6 +107,34 @@ public final class RawConnection {
         return response
     }
 
+    /// Reads a response head alone (for a body that stays open, such as Server-Sent Events).
+    public func readHead(timeout: Double = 10) throws -> String {
+        while findBlankLine() == nil {
+            guard try fill(timeout: timeout) else { throw Failure(description: "connection closed before a response head") }
+        }
+        let end = findBlankLine()!
+        let head = String(decoding: pending[0..<end], as: UTF8.self)
+        pending.removeFirst(end + 4)
+        return head
+    }
+
+    /// The next chunk of a chunked body that is still being written.
+    public func readChunk(timeout: Double = 10) throws -> [UInt8] {
+        let line = try readLine(timeout: timeout)
+        guard let size = Int(line.split(separator: ";").first ?? "", radix: 16) else { throw Failure(description: "bad chunk size \(line)") }
+        while pending.count < size + 2 {
+            guard try fill(timeout: timeout) else { throw Failure(description: "closed inside a chunk") }
+        }
+        let chunk = Array(pending[0..<size])
+        pending.removeFirst(size + 2)
+        return chunk
+    }
+
+    /// Closes the connection from this side.
+    public func shutdown() {
+        Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     private func readChunked(timeout: Double) throws -> [UInt8] {
         var body: [UInt8] = []
         while true {

@@ -1,0 +1,51 @@
+import Foundation
+import HTTP
+import Postgres
+import Synchronization
+
+/// Deletes events older than the retention (`--events-retention DAYS`) once an hour, always a
+/// prefix of the feed, and records where the feed now starts (readers behind it get a 410).
+public final class EventRetention: Sendable {
+    private let pool: PostgresPool
+    private let days: Double
+    private let stopped = Atomic<Bool>(false)
+
+    public init(pool: PostgresPool, days: Double) {
+        self.pool = pool
+        self.days = days
+    }
+
+    /// Deletes now; returns how many events went.
+    @discardableResult
+    public func deleteExpired() throws -> Int {
+        try pool.transaction { connection in
+            let result = try connection.query("""
+                WITH cut AS (SELECT max(id) AS through FROM events WHERE created_at < now() - $1 * interval '1 day'),
+                     gone AS (DELETE FROM events WHERE id <= (SELECT through FROM cut) RETURNING id)
+                UPDATE events_horizon SET deleted_through = greatest(deleted_through, (SELECT max(id) FROM gone))
+                WHERE (SELECT max(id) FROM gone) IS NOT NULL
+                RETURNING (SELECT count(*) FROM gone)
+                """, [days])
+            return Int(result.rowCount > 0 ? result.int(0, 0) ?? 0 : 0)
+        }
+    }
+
+    public func start(every interval: Double = 3600) {
+        let thread = Thread { [self] in
+            while !stopped.load(ordering: .relaxed) {
+                do { try deleteExpired() } catch { ServerLog.error("events retention: \(error)") }
+                var slept = 0.0
+                while slept < interval && !stopped.load(ordering: .relaxed) {
+                    Thread.sleep(forTimeInterval: 1)
+                    slept += 1
+                }
+            }
+        }
+        thread.name = "insikt-events-retention"
+        thread.start()
+    }
+
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+    }
+}

@@ -1,0 +1,110 @@
+import HTTP
+import Postgres
+
+/// What a reader asks of the feed: `GET /events?after=&limit=&types=&subject=&wait=`.
+struct FeedQuery {
+    /// Events after this position; nil: from the oldest kept.
+    var after: Int64?
+    var limit = 100
+    /// Type prefixes (`insikt.airport.`); empty: every type.
+    var types: [String] = []
+    /// Subject prefix (`/imports/3`).
+    var subject: String?
+    /// Seconds to hold a request that finds nothing newer (long poll).
+    var wait = 0.0
+    /// The names given, to repeat them in `next`.
+    var given: Set<String> = []
+
+    static let maxWait = 60.0
+
+    /// Reads the query string; `lastEventID` (SSE's Last-Event-ID) stands for `after`.
+    static func parse(_ request: Request) throws -> FeedQuery {
+        var query = FeedQuery()
+        var errors: [ProblemField] = []
+        func refuse(_ name: String, _ detail: String) {
+            errors.append(ProblemField(pointer: nil, detail: detail, extra: [("parameter", .string(name))]))
+        }
+        for item in try request.queryItems(allowed: ["after", "limit", "types", "subject", "wait"]) {
+            guard query.given.insert(item.name).inserted else {
+                refuse(item.name, "given more than once")
+                continue
+            }
+            switch item.name {
+            case "after":
+                if let value = Int64(item.value), value >= 0 { query.after = value } else {
+                    refuse("after", "must be an event position (the id of the last event you saw)")
+                }
+            case "limit":
+                if let value = Int(item.value), (1...1000).contains(value) { query.limit = value } else {
+                    refuse("limit", "must be an integer from 1 to 1000")
+                }
+            case "types":
+                query.types = item.value.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
+            case "subject":
+                if item.value.isEmpty { refuse("subject", "must be a path prefix such as /imports/3") } else { query.subject = item.value }
+            default:
+                if let value = Double(item.value), value >= 0, value <= maxWait { query.wait = value } else {
+                    refuse("wait", "must be a number of seconds from 0 to 60")
+                }
+            }
+        }
+        if query.after == nil, let last = request.headers["Last-Event-ID"] {
+            if let value = Int64(last.trimmingCharacters(in: .whitespaces)), value >= 0 { query.after = value } else {
+                refuse("Last-Event-ID", "must be an event position")
+            }
+        }
+        guard errors.isEmpty else { throw HTTPError.badRequest("The feed query is not valid.", errors: errors) }
+        return query
+    }
+
+    func matches(type: String, subject eventSubject: String) -> Bool {
+        (types.isEmpty || types.contains { type.hasPrefix($0) }) && (subject.map { eventSubject.hasPrefix($0) } ?? true)
+    }
+
+    /// One round trip: where the feed starts (column 0 of every row) and up to `limit` events after
+    /// the cursor that pass the filters (columns 1-4: id, type, subject, the CloudEvent text).
+    static let sql = """
+        SELECT h.deleted_through, e.id, e.type, e.aggregateid, e.payload::text
+        FROM events_horizon h
+        LEFT JOIN LATERAL (
+            SELECT id, type, aggregateid, payload FROM events
+            WHERE id > greatest(coalesce($1, 0), h.deleted_through)
+              AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS p(prefix) WHERE starts_with(type, p.prefix)))
+              AND ($3::text IS NULL OR starts_with(aggregateid, $3))
+            ORDER BY id
+            LIMIT $4) e ON true
+        ORDER BY e.id
+        """
+
+    var parameters: [PostgresEncodable?] {
+        [after, types.isEmpty ? nil : PostgresArray(types), subject, limit]
+    }
+
+    /// The link to the page after `position`, with the same filters.
+    func next(after position: Int64) -> String {
+        var link = "/events?after=\(position)"
+        if given.contains("limit") { link += "&limit=\(limit)" }
+        if !types.isEmpty { link += "&types=" + FeedQuery.escape(types.joined(separator: ",")) }
+        if let subject { link += "&subject=" + FeedQuery.escape(subject) }
+        if given.contains("wait") { link += "&wait=\(wait == wait.rounded() ? String(Int(wait)) : String(wait))" }
+        return link
+    }
+
+    static func escape(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ","):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}

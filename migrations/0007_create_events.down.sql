@@ -1,0 +1,2 @@
+DROP TABLE events_horizon;
+DROP TABLE events;

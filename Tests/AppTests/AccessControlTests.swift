@@ -17,7 +17,7 @@ import TestSupport
         "GET /healthz": "open", "GET /readyz": "open", "GET /openapi.json": "open", "GET /docs": "open",
         "GET /docs/{asset}": "open", "GET /confirmations/{token}": "open", "POST /confirmations/{token}": "open",
         "GET /metrics": "admin", "POST /keys": "admin", "GET /keys": "admin", "DELETE /keys/{key_id}": "admin",
-        "POST /imports": "editor", "GET /imports": "reader",
+        "POST /imports": "editor", "GET /imports": "reader", "GET /events": "reader",
         "GET /imports/{import_id:int}/citizens": "reader",
         "PATCH /imports/{import_id:int}/citizens/{citizen_id:int}": "editor",
         "GET /imports/{import_id:int}/citizens/birthdays": "reader",
@@ -294,7 +294,7 @@ import TestSupport
     /// The key's text appears in the answer that created it and nowhere else: not in other
     /// answers, /metrics or the server's log.
     @Test func aSecretNeverLeavesTheServerAfterItsCreation() throws {
-        let port = UInt16.random(in: 20_000...40_000)
+        let port = freePort()
         let log = "/tmp/insikt-secrets-\(port).log"
         let pid = try #require(spawnInBackground(ServerProcessTests.binary, [
             "serve", "--port", String(port), "--host", "127.0.0.1", "--migrations-directory", TestEnvironment.packageRoot + "/migrations",

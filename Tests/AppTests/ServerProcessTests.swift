@@ -10,7 +10,7 @@ import TestSupport
     static let binary = TestEnvironment.packageRoot + "/.build/debug/insikt"
 
     func start(_ extra: [String]) throws -> (pid_t, UInt16, String) {
-        let port = UInt16.random(in: 20_000...40_000)
+        let port = freePort()
         let log = "/tmp/insikt-serve-\(port).log"
         let arguments = ["serve", "--port", String(port), "--host", "127.0.0.1",
                          "--migrations-directory", TestEnvironment.packageRoot + "/migrations"] + extra

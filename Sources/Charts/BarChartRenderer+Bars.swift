@@ -40,7 +40,6 @@ extension BarChartRenderer {
         w.raw("<rect class=\"bar\" x=\""); w.coordinate(x); w.raw("\" y=\""); w.coordinate(y)
         w.raw("\" width=\""); w.coordinate((end * 10).rounded() / 10 - x); w.raw("\" height=\""); w.coordinate(height)
         w.raw("\" fill=\""); w.raw(colour)
-        if kind == .stacked { w.raw("\" stroke=\"#fff\" stroke-width=\"0.5") }
         w.raw("\"><title>"); w.text(category); w.raw(" — "); w.text(series); w.raw(": ")
         w.number(value, decimals: 2)
         w.raw("</title></rect>")

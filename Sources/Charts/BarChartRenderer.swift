@@ -3,13 +3,13 @@ struct BarChartRenderer {
     enum Kind { case grouped, stacked }
 
     // Geometry in user units of the viewBox.
-    static let width = 600.0
+    static let width = 520.0
     static let margin = 12.0
     static let titleFont = 16.0, titleLine = 20.0
     static let legendRow = 18.0, swatch = 12.0
     static let labelFont = 12.0, labelLine = 13.0
     static let smallFont = 11.0
-    static let maxLabelWidth = 180.0
+    static let maxLabelWidth = 160.0
     static let stackThickness = 16.0
     /// Above this many categories the tick labels repeat above the bars.
     static let topAxisFrom = 13
@@ -62,7 +62,7 @@ struct BarChartRenderer {
         var legend: [(x: Double, y: Double, name: String, colour: String)] = []
         var categoryLines: [[String]] = []
         var truncated: [Bool] = []
-        var scale = NiceScale(maximum: 1, targetTicks: 5)
+        var scale = NiceScale(maximum: 1, maxSteps: 1)
         var plotLeft = 0.0, plotRight = 0.0
         var topAxisBaseline: Double? = nil
         var plotTop = 0.0, slot = 0.0
@@ -103,15 +103,16 @@ struct BarChartRenderer {
         }
         l.plotLeft = m + min(labelWidth, Self.maxLabelWidth) + 8
 
-        // The value axis: about five round ticks, fewer when their labels would touch.
+        // The value axis: as many round steps as fit (at most 8, each at least 40 units wide and
+        // wider than its label), the more the closer the axis ends to the largest value.
         let maximum = kind == .grouped ? values.lazy.flatMap { $0 }.max() ?? 0 : totals.max() ?? 0
         let endLabels = kind == .stacked
             ? TextWidth.of(Self.numberText(maximum), fontSize: Self.smallFont) + 6 : 0
-        for target in stride(from: 5, through: 1, by: -1) {
-            l.scale = NiceScale(maximum: maximum, targetTicks: target)
+        for maxSteps in stride(from: 8, through: 1, by: -1) {
+            l.scale = NiceScale(maximum: maximum, maxSteps: maxSteps)
             let tickLabel = TextWidth.of(Self.numberText(l.scale.top, decimals: l.scale.decimals), fontSize: Self.smallFont)
             l.plotRight = Self.width - m - max(endLabels, tickLabel / 2)
-            if (l.plotRight - l.plotLeft) / Double(l.scale.count) >= tickLabel + 12 { break }
+            if (l.plotRight - l.plotLeft) / Double(l.scale.count) >= max(40, tickLabel + 10) { break }
         }
 
         if categories.count >= Self.topAxisFrom {

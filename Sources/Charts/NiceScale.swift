@@ -11,11 +11,12 @@ struct NiceScale: Equatable {
     var top: Double { step * Double(count) }
     var ticks: [Double] { (0...count).map { Double($0) * step } }
 
-    /// About `targetTicks` steps (at least 1) covering `0...maximum`; a maximum of 0 or less
-    /// (nothing to show) spans 0...1.
-    init(maximum: Double, targetTicks: Int) {
+    /// The smallest round step that covers `0...maximum` in at most `maxSteps` steps (so the
+    /// axis ends as close above the maximum as it can); a maximum of 0 or less spans 0...1.
+    init(maximum: Double, maxSteps: Int) {
         let maximum = maximum.isFinite && maximum > 0 ? maximum : 1
-        let rough = maximum / Double(max(1, targetTicks))
+        // A hair under, so 0.1 + 0.2 in 6 steps takes steps of 0.05.
+        let rough = maximum / Double(max(1, maxSteps)) * (1 - 1e-12)
         var exponent = 0
         var power = 1.0
         while power * 10 <= rough { power *= 10; exponent += 1 }

@@ -24,7 +24,7 @@ import Testing
             #expect(root.attributes["xmlns"] == "http://www.w3.org/2000/svg")
             #expect(root.attributes["role"] == "img")
             #expect(root.attributes["width"] == "100%")
-            #expect(root.attributes["viewBox"]?.hasPrefix("0 0 600 ") == true)
+            #expect(root.attributes["viewBox"]?.hasPrefix("0 0 520 ") == true)
             #expect(root.attributes["aria-labelledby"] == "chart-title chart-desc")
             let title = document.all("title").first { $0.attributes["id"] == "chart-title" }
             let desc = document.all("desc").first { $0.attributes["id"] == "chart-desc" }
@@ -121,10 +121,11 @@ import Testing
         #expect(abs(try #require(gridlines.max()) - (left + ratio * (values.last ?? 0))) < 0.3)
     }
 
-    @Test(arguments: [(0.3, 0.1, 3), (0.5, 0.1, 5), (7.0, 2.0, 4), (38.9, 10.0, 4), (100.0, 20.0, 5),
-                      (1.0, 0.2, 5), (1234.0, 500.0, 3), (0.0, 0.2, 5), (1e15, 2e14, 5), (5.0, 1.0, 5)])
-    func niceScales(maximum: Double, step: Double, count: Int) {
-        let scale = NiceScale(maximum: maximum, targetTicks: 5)
+    @Test(arguments: [(0.3, 0.05, 6), (0.5, 0.1, 5), (7.0, 2.0, 4), (38.9, 10.0, 4), (100.0, 20.0, 5),
+                      (1.0, 0.2, 5), (1234.0, 500.0, 3), (10154, 2000, 6), (0.0, 0.2, 5), (1e15, 2e14, 5),
+                      (5.0, 1.0, 5), (0.1 + 0.2, 0.05, 6), (60, 10, 6)])
+    func niceScalesAtMostSixSteps(maximum: Double, step: Double, count: Int) {
+        let scale = NiceScale(maximum: maximum, maxSteps: 6)
         #expect(abs(scale.step - step) < step * 1e-9, "\(maximum): \(scale)")
         #expect(scale.count == count, "\(maximum): \(scale)")
         #expect(scale.top >= maximum * (1 - 1e-12))
@@ -185,6 +186,19 @@ import Testing
                 #expect(bars.contains { $0.attributes["fill"] == fill }, "series \(index) drawn in its legend colour")
             }
         }
+    }
+
+    @Test func aLongLegendWrapsInsideTheChart() throws {
+        let groups = (0..<21).map { ChartSeries(name: "\($0 * 5)–\($0 * 5 + 4) years", values: [Double($0), 1]) }
+        let svg = stacked(["Москва", "Казань"], groups)
+        let document = try #require(SVGDocument.parse(svg))
+        let swatches = document.all("rect").filter { $0.attributes["width"] == "12" && $0.attributes["height"] == "12" }
+        #expect(swatches.count == 21)
+        #expect(Set(swatches.compactMap { $0.number("y") }).count > 1, "more than one row")
+        for swatch in swatches { #expect(try #require(swatch.number("x")) < 520 - 12 - 12) }
+        #expect(Set(swatches.compactMap { $0.attributes["fill"] }).count == 16, "8 colours and their tints")
+        let firstBar = try #require(document.all("rect", class: "bar").first?.number("y"))
+        #expect(try #require(swatches.compactMap { $0.number("y") }.max()) + 12 < firstBar)
     }
 
     @Test func emptyInputSaysNoData() throws {

@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "Charts"),
         .target(name: "HTTP", dependencies: ["CLinux", "CZlib", "JSON"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
-        .target(name: "Citizens", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
+        .target(name: "Citizens", dependencies: ["Charts", "Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Airports", dependencies: ["HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
         .target(name: "Events", dependencies: ["HTTP", "JSON", "Postgres"]),

@@ -1,7 +1,9 @@
+import Charts
 import HTTP
 import JSON
 
-/// `GET /imports/{import_id}/towns/stat/percentile/age`
+/// `GET /imports/{import_id}/towns/stat/percentile/age`: JSON, or a grouped bar chart (SVG) for
+/// `Accept: image/svg+xml` or `?format=svg`, from the same computation.
 public struct AgePercentilesHandler: Sendable {
     let repository: CitizensRepository
 
@@ -11,10 +13,19 @@ public struct AgePercentilesHandler: Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let importId = request.parameters.int("import_id")
+        let svg = try request.wantsSVG()
         let groups = try CitizenRequests.run(importId: importId) {
             try repository.agesByTown(importId: importId, today: .todayUTC())
         }
         let towns = CitizenStatistics.agePercentiles(groups)
+        if svg {
+            return .svg(BarChart.groupedUTF8(
+                title: "Ages by town in import \(importId): p50, p75, p99", categories: towns.map(\.town),
+                series: [ChartSeries(name: "p50", values: towns.map { Double($0.p50) / 100 }),
+                         ChartSeries(name: "p75", values: towns.map { Double($0.p75) / 100 }),
+                         ChartSeries(name: "p99", values: towns.map { Double($0.p99) / 100 })],
+                valueLabel: "age, years", id: "percentiles"))
+        }
         var w = JSONWriter(capacity: 64 + towns.count * 96)
         w.raw("{\"data\":[")
         for (i, town) in towns.enumerated() {
@@ -26,7 +37,9 @@ public struct AgePercentilesHandler: Sendable {
             w.raw("}")
         }
         w.raw("]}")
-        return .json(200, w.bytes)
+        var response = Response.json(200, w.bytes)
+        response.headers.add("Vary", "Accept")
+        return response
     }
 
     /// 3550 -> 35.5, 3525 -> 35.25, 3500 -> 35 (ages are never negative).

@@ -144,18 +144,81 @@ public struct AirportsRepository: Sendable {
             try pool.withConnection { connection in
                 let result = try connection.query("""
                     SELECT \(AirportsRepository.selectColumns) FROM airports
-                    WHERE id > $1 AND ($2::bool OR deleted_at IS NULL)
-                      AND ($3::text IS NULL OR lower(country) = lower($3))
-                      AND ($4::text IS NULL OR lower(city) = lower($4))
-                      AND ($5::text IS NULL OR lower(iata) = lower($5))
-                      AND ($6::text IS NULL OR lower(icao) = lower($6))
-                      AND ($7::text IS NULL OR strpos(lower(name), lower($7)) > 0)
+                    WHERE id > $1 AND \(AirportsRepository.filterClauses(from: 2))
                     ORDER BY id LIMIT $8
-                    """, [filters.after, filters.includeDeleted, filters.country, filters.city, filters.iata, filters.icao,
-                          filters.nameContains, filters.limit + 1])
+                    """, [filters.after] + AirportsRepository.filterValues(filters) + [filters.limit + 1])
                 try body(result)
             }
         }
+    }
+
+    /// The conditions of `Filters` except the keyset, with parameters `$first` to `$first + 5`
+    /// (`filterValues`).
+    static func filterClauses(from first: Int) -> String {
+        """
+        ($\(first)::bool OR deleted_at IS NULL)
+          AND ($\(first + 1)::text IS NULL OR lower(country) = lower($\(first + 1)))
+          AND ($\(first + 2)::text IS NULL OR lower(city) = lower($\(first + 2)))
+          AND ($\(first + 3)::text IS NULL OR lower(iata) = lower($\(first + 3)))
+          AND ($\(first + 4)::text IS NULL OR lower(icao) = lower($\(first + 4)))
+          AND ($\(first + 5)::text IS NULL OR strpos(lower(name), lower($\(first + 5))) > 0)
+        """
+    }
+
+    static func filterValues(_ filters: Filters) -> [PostgresEncodable?] {
+        [filters.includeDeleted, filters.country, filters.city, filters.iata, filters.icao, filters.nameContains]
+    }
+
+    /// A page of airports nearest first (then by id), as `nearStatement` reads it: the row's
+    /// columns, then `distance_m` (the cursor's) and `distance_km` (reported).
+    public func listNear(_ filters: Filters, _ near: NearQuery, _ body: (PostgresResult) throws -> Void) throws {
+        let statement = AirportsRepository.nearStatement(filters, near)
+        try pool.retrying {
+            try pool.withConnection { connection in
+                try body(try connection.query(statement.sql, statement.parameters))
+            }
+        }
+    }
+
+    public static let distanceMetresColumn = 18
+    public static let distanceKmColumn = 19
+
+    /// The SQL and parameters of a page by distance; public so a test can EXPLAIN exactly this.
+    ///
+    /// The index answers both parts: `ORDER BY geog <-> $1` is a KNN scan of the GiST index (the
+    /// point a bound parameter), `ST_DWithin` a scan of its boxes. The order is (distance, id),
+    /// but an index ordered by `<->` cannot give a second key, so the inner query takes the
+    /// nearest `limit + 1` WITH TIES (every airport as near as the last one taken) and the outer one
+    /// orders those by distance and id: the same rows as a full sort, at the cost of an index walk.
+    /// The cursor is a keyset on (distance, id); pages after it still walk the index from the
+    /// nearest airport, skipping the rows before the cursor.
+    public static func nearStatement(_ filters: Filters, _ near: NearQuery) -> (sql: String, parameters: [PostgresEncodable?]) {
+        var parameters: [PostgresEncodable?] = [near.pointParameter, filters.limit + 1] + filterValues(filters)
+        var conditions = [filterClauses(from: 3)]
+        if let km = near.withinKm {
+            parameters.append(km * 1000)
+            let radius = "$\(parameters.count)::float8"
+            // ST_DWithin brings the index; the second test makes the radius exactly that of the
+            // distance reported (both on the sphere).
+            conditions.append("ST_DWithin(geog, $1::geography, \(radius), false) AND geog <-> $1::geography <= \(radius)")
+        }
+        if let cursor = near.cursor {
+            parameters.append(cursor.distanceMetres)
+            parameters.append(cursor.id)
+            conditions.append("(geog <-> $1::geography, id) > ($\(parameters.count - 1)::float8, $\(parameters.count)::bigint)")
+        }
+        let sql = """
+            SELECT * FROM (
+                SELECT \(selectColumns), geog <-> $1::geography AS distance_m, (geog <-> $1::geography) / 1000 AS distance_km
+                FROM airports
+                WHERE \(conditions.joined(separator: "\n  AND "))
+                ORDER BY geog <-> $1::geography
+                FETCH FIRST $2 ROWS WITH TIES
+            ) AS nearest
+            ORDER BY distance_m, id
+            LIMIT $2
+            """
+        return (sql, parameters)
     }
 
     /// One airport, delete-flagged or not, read on an event loop's own connection; fails with
@@ -369,6 +432,10 @@ public struct AirportsRepository: Sendable {
 public enum ETag {
     public static func value(_ version: Int64) -> String { "\"\(version)\"" }
 
+    /// The GeoJSON representation of the same version: a strong ETag differs between the
+    /// representations of one resource (RFC 9110, 8.8.3).
+    public static func geoJSONValue(_ version: Int64) -> String { "\"\(version)-geo\"" }
+
     /// `*`, or a comma-separated list of entity tags (`"x"` or `W/"x"`), as RFC 9110 writes them.
     public static func isWellFormed(_ header: String) -> Bool {
         let trimmed = Substring(header).trimmingCharacters(in: " \t")
@@ -381,12 +448,13 @@ public enum ETag {
         }
     }
 
-    /// If-Match: `*` or a list of entity tags, compared strongly.
+    /// If-Match: `*` or a list of entity tags, compared strongly; the tag of either
+    /// representation of the current version matches.
     static func matches(_ header: String, version: Int64) -> Bool {
-        let wanted = value(version)
+        let wanted = [value(version), geoJSONValue(version)]
         for tag in header.split(separator: ",") {
             let trimmed = tag.trimmingCharacters(in: " \t")
-            if trimmed == "*" || trimmed == wanted { return true }
+            if trimmed == "*" || wanted.contains(trimmed) { return true }
         }
         return false
     }

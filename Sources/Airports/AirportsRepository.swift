@@ -142,31 +142,33 @@ public struct AirportsRepository: Sendable {
     public func list(_ filters: Filters, _ body: (PostgresResult) throws -> Void) throws {
         try pool.retrying {
             try pool.withConnection { connection in
+                var parameters: [PostgresEncodable?] = [filters.after, filters.limit + 1]
+                let conditions = ["id > $1"] + AirportsRepository.filterConditions(filters, &parameters)
                 let result = try connection.query("""
                     SELECT \(AirportsRepository.selectColumns) FROM airports
-                    WHERE id > $1 AND \(AirportsRepository.filterClauses(from: 2))
-                    ORDER BY id LIMIT $8
-                    """, [filters.after] + AirportsRepository.filterValues(filters) + [filters.limit + 1])
+                    WHERE \(conditions.joined(separator: " AND "))
+                    ORDER BY id LIMIT $2
+                    """, parameters)
                 try body(result)
             }
         }
     }
 
-    /// The conditions of `Filters` except the keyset, with parameters `$first` to `$first + 5`
-    /// (`filterValues`).
-    static func filterClauses(from first: Int) -> String {
-        """
-        ($\(first)::bool OR deleted_at IS NULL)
-          AND ($\(first + 1)::text IS NULL OR lower(country) = lower($\(first + 1)))
-          AND ($\(first + 2)::text IS NULL OR lower(city) = lower($\(first + 2)))
-          AND ($\(first + 3)::text IS NULL OR lower(iata) = lower($\(first + 3)))
-          AND ($\(first + 4)::text IS NULL OR lower(icao) = lower($\(first + 4)))
-          AND ($\(first + 5)::text IS NULL OR strpos(lower(name), lower($\(first + 5))) > 0)
-        """
-    }
-
-    static func filterValues(_ filters: Filters) -> [PostgresEncodable?] {
-        [filters.includeDeleted, filters.country, filters.city, filters.iata, filters.icao, filters.nameContains]
+    /// The conditions of the filters given (none for those not given, so a generic plan of the
+    /// statement is estimated as well as a custom one), their values appended to `parameters`.
+    static func filterConditions(_ filters: Filters, _ parameters: inout [PostgresEncodable?]) -> [String] {
+        var conditions = filters.includeDeleted ? [] : ["deleted_at IS NULL"]
+        func add(_ value: String?, _ condition: (String) -> String) {
+            guard let value else { return }
+            parameters.append(value)
+            conditions.append(condition("$\(parameters.count)::text"))
+        }
+        add(filters.country) { "lower(country) = lower(\($0))" }
+        add(filters.city) { "lower(city) = lower(\($0))" }
+        add(filters.iata) { "lower(iata) = lower(\($0))" }
+        add(filters.icao) { "lower(icao) = lower(\($0))" }
+        add(filters.nameContains) { "strpos(lower(name), lower(\($0))) > 0" }
+        return conditions
     }
 
     /// A page of airports nearest first (then by id), as `nearStatement` reads it: the row's
@@ -193,8 +195,8 @@ public struct AirportsRepository: Sendable {
     /// The cursor is a keyset on (distance, id); pages after it still walk the index from the
     /// nearest airport, skipping the rows before the cursor.
     public static func nearStatement(_ filters: Filters, _ near: NearQuery) -> (sql: String, parameters: [PostgresEncodable?]) {
-        var parameters: [PostgresEncodable?] = [near.pointParameter, filters.limit + 1] + filterValues(filters)
-        var conditions = [filterClauses(from: 3)]
+        var parameters: [PostgresEncodable?] = [near.pointParameter, filters.limit + 1]
+        var conditions = filterConditions(filters, &parameters)
         if let km = near.withinKm {
             parameters.append(km * 1000)
             let radius = "$\(parameters.count)::float8"
@@ -211,7 +213,7 @@ public struct AirportsRepository: Sendable {
             SELECT * FROM (
                 SELECT \(selectColumns), geog <-> $1::geography AS distance_m, (geog <-> $1::geography) / 1000 AS distance_km
                 FROM airports
-                WHERE \(conditions.joined(separator: "\n  AND "))
+                WHERE \(conditions.isEmpty ? "true" : conditions.joined(separator: " AND "))
                 ORDER BY geog <-> $1::geography
                 FETCH FIRST $2 ROWS WITH TIES
             ) AS nearest

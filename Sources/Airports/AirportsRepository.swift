@@ -188,7 +188,7 @@ public struct AirportsRepository: Sendable {
     /// The SQL and parameters of a page by distance; public so a test can EXPLAIN exactly this.
     ///
     /// The index answers both parts: `ORDER BY geog <-> $1` is a KNN scan of the GiST index (the
-    /// point a bound parameter), `ST_DWithin` a scan of its boxes. The order is (distance, id),
+    /// point a bound parameter), the radius a scan of its boxes (`&&`). The order is (distance, id),
     /// but an index ordered by `<->` cannot give a second key, so the inner query takes the
     /// nearest `limit + 1` WITH TIES (every airport as near as the last one taken) and the outer one
     /// orders those by distance and id: the same rows as a full sort, at the cost of an index walk.
@@ -200,9 +200,14 @@ public struct AirportsRepository: Sendable {
         if let km = near.withinKm {
             parameters.append(km * 1000)
             let radius = "$\(parameters.count)::float8"
-            // ST_DWithin brings the index; the second test makes the radius exactly that of the
-            // distance reported (both on the sphere).
-            conditions.append("ST_DWithin(geog, $1::geography, \(radius), false) AND geog <-> $1::geography <= \(radius)")
+            // What ST_DWithin(geog, $1, radius, false) does, written out: the box test the GiST
+            // index answers (the very condition ST_DWithin's planner support adds), then the sphere
+            // distance, the one ordered by and reported. Not ST_DWithin itself: PostGIS 3.3 estimates
+            // it at 0.01 % of the rows whatever the radius, so for a large radius the planner sorts
+            // every airport within it (2.9 s for within_km=20000 on 1,000,000 airports, against
+            // 0.9 ms for this form, which the box's statistics estimate well enough to walk the
+            // index nearest first).
+            conditions.append("geog && _ST_Expand($1::geography, \(radius)) AND geog <-> $1::geography <= \(radius)")
         }
         if let cursor = near.cursor {
             parameters.append(cursor.distanceMetres)

@@ -2,8 +2,8 @@ import HTTP
 import JSON
 
 /// `near=<lat>,<lon>`, `within_km=<R>` and `cursor` of `GET /airports`: airports by distance from
-/// a point. Distances are on the sphere (PostGIS's `<->` on geography, the same distance
-/// `ST_DWithin(..., false)` bounds), so the order, the radius and the `distance_km` reported agree.
+/// a point. Distances are on the sphere (PostGIS's `<->` on geography, radius 6,371,008.8 m), for
+/// the order, the radius and the `distance_km` reported alike, so the three always agree.
 public struct NearQuery: Sendable {
     public var latitude: Double
     public var longitude: Double

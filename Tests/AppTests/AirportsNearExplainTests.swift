@@ -51,7 +51,7 @@ import TestSupport
         for (name, filters, near) in Self.cases {
             let statement = AirportsRepository.nearStatement(filters, near)
             #expect(statement.sql.contains("<-> $1::geography"), "the point is a bound parameter")
-            #expect(statement.sql.contains("ST_DWithin") == (near.withinKm != nil))
+            #expect(statement.sql.contains("geog && _ST_Expand($1::geography") == (near.withinKm != nil), "the radius through the index's boxes")
             let plan = Self.plan(try connection.query("EXPLAIN " + statement.sql, statement.parameters))
             Self.expectIndexOnly(plan, name)
         }

@@ -21,14 +21,17 @@ public struct AirportHandlers: Sendable {
         }
     }
 
-    /// 200 with the airport, 304 when If-None-Match names its ETag, 410 when it is deleted.
+    /// 200 with the airport (JSON, or GeoJSON when Accept asks for it), 304 when If-None-Match
+    /// names its ETag, 410 when it is deleted.
     static func answer(_ request: Request, _ result: PostgresResult) throws -> Response {
         if !result.isNull(0, 17) { throw AirportsRepository.Failure.gone }
-        let response = AirportRequests.airport(200, result)
+        var response = AirportRepresentation.of(request) == .geoJSON ? AirportRequests.airportGeoJSON(result) : AirportRequests.airport(200, result)
+        AirportRepresentation.vary(&response)
         if let match = request.headers["If-None-Match"], let etag = response.headers["ETag"],
            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: " \t") == etag || $0.trimmingCharacters(in: " \t") == "*" }) {
             var notModified = Response.empty(304)
             notModified.headers.add("ETag", etag)
+            AirportRepresentation.vary(&notModified)
             return notModified
         }
         return response

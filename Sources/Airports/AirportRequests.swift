@@ -33,6 +33,13 @@ enum AirportRequests {
         return response
     }
 
+    /// The airport as a GeoJSON Feature, with the ETag of that representation.
+    static func airportGeoJSON(_ result: PostgresResult) -> Response {
+        var response = Response(status: 200, contentType: AirportRepresentation.geoJSONType, body: AirportGeoJSON.feature(result))
+        if let version = result.int(0, 14) { response.headers.add("ETag", ETag.geoJSONValue(version)) }
+        return response
+    }
+
     /// The If-Match header, refused with 400 when it is not `*` or a list of entity tags.
     static func ifMatch(_ request: Request) throws -> String? {
         guard let value = request.headers["If-Match"] else { return nil }

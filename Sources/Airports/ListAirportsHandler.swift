@@ -1,10 +1,13 @@
 import HTTP
 import JSON
+import Postgres
 
-/// `GET /airports`: live airports by id, filtered, in keyset pages.
+/// `GET /airports`: live airports by id, filtered, in keyset pages; or, with `near`, by distance
+/// from a point (NearQuery). JSON, or GeoJSON when the Accept header asks for it.
 public struct ListAirportsHandler: Sendable {
     let repository: AirportsRepository
-    static let parameters: Set<String> = ["country", "city", "iata", "icao", "q", "limit", "after", "include_deleted"]
+    static let parameters: Set<String> = ["country", "city", "iata", "icao", "q", "limit", "after", "include_deleted",
+                                          "near", "within_km", "cursor"]
 
     public init(repository: AirportsRepository) {
         self.repository = repository
@@ -15,6 +18,9 @@ public struct ListAirportsHandler: Sendable {
         var filters = AirportsRepository.Filters()
         var errors = ProblemList()
         var seen = Set<String>()
+        var point: (latitude: Double, longitude: Double)?
+        var withinKm: Double?
+        var cursor: NearCursor?
         for item in items {
             guard seen.insert(item.name).inserted else {
                 errors.append(ProblemField(pointer: nil, detail: "given more than once", extra: [("parameter", .string(item.name))]))
@@ -38,36 +44,98 @@ public struct ListAirportsHandler: Sendable {
                 if item.value == "true" || item.value == "false" { filters.includeDeleted = item.value == "true" } else {
                     errors.append(ProblemField(pointer: nil, detail: "must be true or false", extra: [("parameter", .string("include_deleted"))]))
                 }
+            case "near":
+                point = NearQuery.point(item.value, problems: &errors)
+            case "within_km":
+                withinKm = NearQuery.radius(item.value, problems: &errors)
+            case "cursor":
+                if let value = NearCursor(item.value) { cursor = value } else {
+                    errors.append(NearQuery.problem("cursor", "must be the cursor of a next link, unchanged; follow next to page on"))
+                }
             default: break
             }
         }
+        if !seen.contains("near") {
+            if seen.contains("within_km") {
+                errors.append(NearQuery.problem("within_km", "needs near=<latitude>,<longitude>, the point to measure from, e.g. near=37.619,-122.375&within_km=83"))
+            }
+            if seen.contains("cursor") {
+                errors.append(NearQuery.problem("cursor", "pages by distance only with near; without near, pages continue with after=<id>"))
+            }
+        } else if seen.contains("after") {
+            errors.append(NearQuery.problem("after", "pages by id; with near, pages continue with the cursor of the next link"))
+        }
         guard errors.isEmpty else { throw errors.badRequest("The query is not valid.") }
 
+        let representation = AirportRepresentation.of(request)
+        var response: Response
+        if let point {
+            let near = NearQuery(latitude: point.latitude, longitude: point.longitude, withinKm: withinKm, cursor: cursor)
+            response = try nearPage(filters, near, items, representation)
+        } else {
+            response = try idPage(filters, items, representation)
+        }
+        AirportRepresentation.vary(&response)
+        return response
+    }
+
+    private func idPage(_ filters: AirportsRepository.Filters, _ items: [(name: String, value: String)],
+                        _ representation: AirportRepresentation) throws -> Response {
         var body: [UInt8] = []
         try repository.list(filters) { result in
             let count = min(result.rowCount, filters.limit)
-            var w = JSONWriter(capacity: 128 + count * 400)
-            w.raw("{\"data\":[")
-            for row in 0..<count {
-                if row > 0 { w.raw(",") }
-                AirportJSON.write(result, row: row, to: &w)
-            }
-            w.raw("],\"next\":")
+            var next: String?
             if result.rowCount > filters.limit, let last = result.int(count - 1, 0) {
-                w.string(nextLink(after: last, items))
-            } else {
-                w.raw("null")
+                next = nextLink(("after", String(last)), items)
             }
-            w.raw("}")
-            body = w.bytes
+            body = encode(result, count: count, next: next, representation)
         }
-        return .json(200, body)
+        return answer(body, representation)
     }
 
-    /// The same query with `after` moved to the last id of this page.
-    private func nextLink(after last: Int64, _ items: [(name: String, value: String)]) -> String {
-        var parts = ["after=\(last)"]
-        for item in items where item.name != "after" {
+    private func nearPage(_ filters: AirportsRepository.Filters, _ near: NearQuery, _ items: [(name: String, value: String)],
+                          _ representation: AirportRepresentation) throws -> Response {
+        var body: [UInt8] = []
+        try repository.listNear(filters, near) { result in
+            let count = min(result.rowCount, filters.limit)
+            var next: String?
+            if result.rowCount > filters.limit, let last = result.int(count - 1, 0),
+               let distance = result.double(count - 1, AirportsRepository.distanceMetresColumn) {
+                next = nextLink(("cursor", NearCursor(distanceMetres: distance, id: last).text), items)
+            }
+            body = encode(result, count: count, next: next, representation) { result, row, w in
+                w.raw(",\"distance_km\":")
+                result.withBytes(row, AirportsRepository.distanceKmColumn) { w.bytes.append(contentsOf: $0) }
+            }
+        }
+        return answer(body, representation)
+    }
+
+    private func encode(_ result: PostgresResult, count: Int, next: String?, _ representation: AirportRepresentation,
+                        extra: ((PostgresResult, Int, inout JSONWriter) -> Void)? = nil) -> [UInt8] {
+        if representation == .geoJSON {
+            return AirportGeoJSON.collection(result, count: count, next: next, extra: extra)
+        }
+        var w = JSONWriter(capacity: 128 + count * 400)
+        w.raw("{\"data\":[")
+        for row in 0..<count {
+            if row > 0 { w.raw(",") }
+            AirportJSON.write(result, row: row, to: &w, extra: extra.map { extra in { extra(result, row, &$0) } })
+        }
+        w.raw("],\"next\":")
+        if let next { w.string(next) } else { w.raw("null") }
+        w.raw("}")
+        return w.bytes
+    }
+
+    private func answer(_ body: [UInt8], _ representation: AirportRepresentation) -> Response {
+        representation == .geoJSON ? Response(status: 200, contentType: AirportRepresentation.geoJSONType, body: body) : .json(200, body)
+    }
+
+    /// The same query with the keyset (`after` or `cursor`) moved to the end of this page.
+    private func nextLink(_ keyset: (name: String, value: String), _ items: [(name: String, value: String)]) -> String {
+        var parts = ["\(keyset.name)=\(keyset.value)"]
+        for item in items where item.name != keyset.name {
             parts.append("\(item.name)=\(QueryEncoding.encode(item.value))")
         }
         return "/airports?" + parts.joined(separator: "&")

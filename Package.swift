@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "CitizensTests", dependencies: ["Citizens", "TestSupport"]),
         .testTarget(name: "AirportsTests", dependencies: ["Airports"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "Access", "HTTP", "JSON", "Postgres", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Access", "Airports", "Events", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CLinux", "CZlib", "JSON"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Citizens", dependencies: ["Charts", "Events", "HTTP", "JSON", "Postgres"]),
-        .target(name: "Airports", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "Airports", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
         .target(name: "Events", dependencies: ["HTTP", "JSON", "Postgres"]),
         .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports"]),

@@ -1,3 +1,4 @@
+import Events
 import HTTP
 import JSON
 
@@ -22,7 +23,7 @@ public struct AirportLinkHandlers: Sendable {
         try fields.requireComplete()
         var id: Int64?
         if case let .integer(given)? = fields[.id] { id = given }
-        return try stage(kind: "create", airportId: id, fields: fields, baseVersion: nil)
+        return try stage(kind: "create", airportId: id, fields: fields, baseVersion: nil, actor: EventActor(request.caller))
     }
 
     /// `GET /airports/{id}/update?field=value`: 202 with the confirmation link.
@@ -33,14 +34,14 @@ public struct AirportLinkHandlers: Sendable {
         guard !fields.isEmpty else { throw HTTPError.badRequest("Name at least one field to change.") }
         try fields.requireNoNullRequired()
         let version = try AirportRequests.run(id) { try repository.liveVersion(id) }
-        return try stage(kind: "update", airportId: id, fields: fields, baseVersion: version)
+        return try stage(kind: "update", airportId: id, fields: fields, baseVersion: version, actor: EventActor(request.caller))
     }
 
-    private func stage(kind: String, airportId: Int64?, fields: AirportFields, baseVersion: Int64?) throws -> Response {
+    private func stage(kind: String, airportId: Int64?, fields: AirportFields, baseVersion: Int64?, actor: EventActor?) throws -> Response {
         let token = ConfirmationToken.make()
         let fieldsJSON = String(decoding: fields.json.serialized, as: UTF8.self)
         let expires = try repository.stage(token: token, kind: kind, airportId: airportId, fields: fieldsJSON,
-                                           baseVersion: baseVersion, lifetime: lifetime)
+                                           baseVersion: baseVersion, lifetime: lifetime, actor: actor)
         var w = JSONWriter(capacity: 128)
         w.raw("{\"data\":{\"confirm\":"); w.string("/confirmations/\(token)")
         w.raw(",\"token\":"); w.string(token)
@@ -60,12 +61,12 @@ public struct AirportLinkHandlers: Sendable {
                 guard consume else { return Response.empty(200) }
                 let fields = try AirportFields.fromJSON(try JSONParser().parse(Array(staged.fieldsJSON.utf8)), allowID: true)
                 if staged.kind == "create" {
-                    let result = try repository.applyCreate(connection, fields, id: staged.airportId)
+                    let result = try repository.applyCreate(connection, fields, id: staged.airportId, actor: staged.actor)
                     var response = AirportRequests.airport(201, result)
                     response.headers.add("Location", "/airports/\(result.int(0, 0)!)")
                     return response
                 }
-                let result = try repository.applyUpdate(connection, staged.airportId!, fields, baseVersion: staged.baseVersion!)
+                let result = try repository.applyUpdate(connection, staged.airportId!, fields, baseVersion: staged.baseVersion!, actor: staged.actor)
                 return AirportRequests.airport(200, result)
             }
         }
@@ -75,7 +76,7 @@ public struct AirportLinkHandlers: Sendable {
     public func deleteFlag(_ request: Request) throws -> Response {
         let id = request.parameters.int("id")
         _ = try AirportRequests.onlyParameters(request, [])
-        let result = try AirportRequests.run(id) { try repository.setDeleted(id, true) }
+        let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, actor: EventActor(request.caller)) }
         var response = Response.json(200, AirportJSON.single(result) { w in
             w.raw(",\"restore\":"); w.string("/airports/\(id)/restore")
         })
@@ -87,7 +88,7 @@ public struct AirportLinkHandlers: Sendable {
     public func restore(_ request: Request) throws -> Response {
         let id = request.parameters.int("id")
         _ = try AirportRequests.onlyParameters(request, [])
-        let result = try AirportRequests.run(id) { try repository.setDeleted(id, false) }
+        let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, actor: EventActor(request.caller)) }
         return AirportRequests.airport(200, result)
     }
 }

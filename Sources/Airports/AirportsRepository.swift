@@ -1,3 +1,5 @@
+import Events
+import JSON
 import Postgres
 
 /// All SQL of the airports domain.
@@ -23,6 +25,8 @@ public struct AirportsRepository: Sendable {
         public let airportId: Int64?
         public let fieldsJSON: String
         public let baseVersion: Int64?
+        /// The key that staged it: the actor of the change when the link is followed.
+        public let actor: EventActor?
     }
 
     let pool: PostgresPool
@@ -57,8 +61,24 @@ public struct AirportsRepository: Sendable {
     /// Runs `produce` (which writes COPY text lines for the CSV columns and returns the row count)
     /// into a staging table, then upserts by id, all in one transaction. Rows whose values do not
     /// change keep their version; delete-flagged rows in the file are revived.
-    public func upload(_ produce: (CopyWriter) throws -> Int) throws -> UploadResult {
+    /// One `insikt.airports.uploaded` event when rows changed, in the same transaction.
+    public func upload(actor: EventActor?, _ produce: (CopyWriter) throws -> Int) throws -> UploadResult {
         try pool.transaction(retry: false) { connection in
+            let result = try uploadRows(connection, produce)
+            if result.inserted + result.updated > 0 {
+                var data = JSONWriter(capacity: 64)
+                data.raw("{\"rows\":"); data.int(result.rows)
+                data.raw(",\"inserted\":"); data.int(result.inserted)
+                data.raw(",\"updated\":"); data.int(result.updated); data.raw("}")
+                try EventOutbox.record(connection, type: "insikt.airports.uploaded", subject: "/airports", aggregateType: "airports",
+                                       data: data.bytes, actor: actor)
+            }
+            return result
+        }
+    }
+
+    private func uploadRows(_ connection: PostgresConnection, _ produce: (CopyWriter) throws -> Int) throws -> UploadResult {
+        do {
             if try isEmptyUnderLock(connection) {
                 // The first load: nothing to merge with, so the rows go straight into the table
                 // (the staging table and upsert cost PostgreSQL twice the work).
@@ -105,6 +125,30 @@ public struct AirportsRepository: Sendable {
                 """)
             return UploadResult(rows: rows, inserted: Int(counts.int(0, 0)!), updated: updated + Int(counts.int(0, 1)!))
         }
+    }
+
+    /// The airport event of a change, with the airport after it (`{"id"}` when it is gone).
+    private func record(_ connection: PostgresConnection, _ change: String, id: Int64, row: PostgresResult?, actor: EventActor?) throws {
+        var data = JSONWriter(capacity: 512)
+        if let row {
+            AirportJSON.write(row, row: 0, to: &data)
+        } else {
+            data.raw("{\"id\":"); data.int(id); data.raw("}")
+        }
+        try EventOutbox.record(connection, type: "insikt.airport.\(change)", subject: "/airports/\(id)", aggregateType: "airport",
+                               data: data.bytes, actor: actor)
+    }
+
+    /// A created airport's event, then the row.
+    private func created(_ connection: PostgresConnection, _ row: PostgresResult, actor: EventActor?) throws -> PostgresResult {
+        try record(connection, "created", id: row.int(0, 0) ?? 0, row: row, actor: actor)
+        return row
+    }
+
+    /// An updated airport's event when the update changed it, then the row.
+    private func updated(_ connection: PostgresConnection, _ update: (row: PostgresResult, changed: Bool), actor: EventActor?) throws -> PostgresResult {
+        if update.changed { try record(connection, "updated", id: update.row.int(0, 0) ?? 0, row: update.row, actor: actor) }
+        return update.row
     }
 
     /// True when the table is empty, and then it stays so until this transaction ends: the lock
@@ -242,8 +286,8 @@ public struct AirportsRepository: Sendable {
     // MARK: writes
 
     /// Creates an airport with an id the server picks. Returns the stored row.
-    public func create(_ fields: AirportFields) throws -> PostgresResult {
-        try pool.transaction { connection in try insertPickingId(connection, fields) }
+    public func create(_ fields: AirportFields, actor: EventActor?) throws -> PostgresResult {
+        try pool.transaction { connection in try created(connection, try insertPickingId(connection, fields), actor: actor) }
     }
 
     private static let insertSQL: String = {
@@ -286,7 +330,7 @@ public struct AirportsRepository: Sendable {
     }
 
     /// PUT: replaces the whole record (reviving a delete-flagged one) or creates it with that id.
-    public func replace(_ id: Int64, _ fields: AirportFields, ifMatch: String?) throws -> (PostgresResult, created: Bool) {
+    public func replace(_ id: Int64, _ fields: AirportFields, ifMatch: String?, actor: EventActor?) throws -> (PostgresResult, created: Bool) {
         try pool.transaction { connection in
             // A second round when another writer created the id between the look and the insert:
             // then this PUT replaces that record, as it would have a moment later.
@@ -298,12 +342,12 @@ public struct AirportsRepository: Sendable {
                     }
                 }
                 if current.rowCount == 0 {
-                    if let created = try insert(connection, fields, id: id) { return (created, true) }
+                    if let row = try insert(connection, fields, id: id) { return (try created(connection, row, actor: actor), true) }
                     continue
                 }
                 var complete = fields
                 for column in AirportColumn.allCases.dropFirst() where complete[column] == nil { complete.set(column, .null) }
-                return (try update(connection, id, complete, reviving: true), false)
+                return (try updated(connection, try update(connection, id, complete, reviving: true), actor: actor), false)
             }
             // Created and deleted again by others each time: as a serialization failure the pool runs the PUT again.
             throw PostgresError(kind: .server, sqlState: "40001", message: "airport \(id) kept being created and deleted by other requests")
@@ -311,25 +355,23 @@ public struct AirportsRepository: Sendable {
     }
 
     /// PATCH (JSON merge patch): changes the given columns. Delete-flagged airports are gone (410).
-    public func change(_ id: Int64, _ fields: AirportFields, ifMatch: String?, expectedVersion: Int64? = nil) throws -> PostgresResult {
+    public func change(_ id: Int64, _ fields: AirportFields, ifMatch: String?, actor: EventActor?) throws -> PostgresResult {
         try pool.transaction { connection in
             let current = try connection.query("SELECT version, deleted_at IS NOT NULL FROM airports WHERE id = $1 FOR UPDATE", [id])
             guard current.rowCount == 1 else { throw Failure.notFound }
             if current.bool(0, 1)! { throw Failure.gone }
             let version = current.int(0, 0)!
             if let ifMatch, !ETag.matches(ifMatch, version: version) { throw Failure.preconditionFailed }
-            if let expectedVersion, expectedVersion != version {
-                throw Failure.conflict("The airport changed since this update was staged.")
-            }
-            return try update(connection, id, fields, reviving: false)
+            return try updated(connection, try update(connection, id, fields, reviving: false), actor: actor)
         }
     }
 
     /// Sets the given columns; version and updated_at move only when something changed.
-    private func update(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields, reviving: Bool) throws -> PostgresResult {
+    private func update(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields,
+                        reviving: Bool) throws -> (row: PostgresResult, changed: Bool) {
         let columns = AirportColumn.allCases.dropFirst().filter { fields[$0] != nil }
         if columns.isEmpty && !reviving {
-            return try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
+            return (try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id]), false)
         }
         let values: [PostgresEncodable?] = [id] + columns.map { fields[$0]!.parameter }
         let placeholders = columns.enumerated().map { "$\($0.offset + 2)::\(AirportsRepository.sqlType($0.element))" }
@@ -341,29 +383,33 @@ public struct AirportsRepository: Sendable {
             WHERE id = $1 AND (\(changed)\(reviving ? " OR deleted_at IS NOT NULL" : ""))
             RETURNING \(AirportsRepository.selectColumns)
             """, values)
-        if updated.rowCount == 1 { return updated }
-        return try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
+        if updated.rowCount == 1 { return (updated, true) }
+        return (try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id]), false)
     }
 
     /// DELETE: removes the record for good.
-    public func delete(_ id: Int64, ifMatch: String?) throws {
+    public func delete(_ id: Int64, ifMatch: String?, actor: EventActor?) throws {
         try pool.transaction { connection in
             let current = try connection.query("SELECT version FROM airports WHERE id = $1 FOR UPDATE", [id])
             guard current.rowCount == 1 else { throw Failure.notFound }
             if let ifMatch, !ETag.matches(ifMatch, version: current.int(0, 0)!) { throw Failure.preconditionFailed }
             try connection.query("DELETE FROM airports WHERE id = $1", [id])
+            try record(connection, "deleted", id: id, row: nil, actor: actor)
         }
     }
 
     /// Sets (`true`) or clears the delete flag; setting it twice changes nothing more.
-    public func setDeleted(_ id: Int64, _ deleted: Bool) throws -> PostgresResult {
+    public func setDeleted(_ id: Int64, _ deleted: Bool, actor: EventActor?) throws -> PostgresResult {
         try pool.transaction { connection in
             let changed = try connection.query("""
                 UPDATE airports SET deleted_at = \(deleted ? "now()" : "NULL"), version = \(AirportsRepository.nextVersion), updated_at = now()
                 WHERE id = $1 AND deleted_at IS \(deleted ? "" : "NOT ") NULL
                 RETURNING \(AirportsRepository.selectColumns)
                 """, [id])
-            if changed.rowCount == 1 { return changed }
+            if changed.rowCount == 1 {
+                try record(connection, deleted ? "delete_flagged" : "restored", id: id, row: changed, actor: actor)
+                return changed
+            }
             let current = try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
             guard current.rowCount == 1 else { throw Failure.notFound }
             return current
@@ -374,13 +420,13 @@ public struct AirportsRepository: Sendable {
 
     /// Stores a staged change under the hash of `token`; returns when it expires (RFC 3339).
     public func stage(token: String, kind: String, airportId: Int64?, fields: String, baseVersion: Int64?,
-                      lifetime: Int) throws -> String {
+                      lifetime: Int, actor: EventActor?) throws -> String {
         try pool.transaction { connection in
             try connection.query("""
-                INSERT INTO airport_confirmations (token_hash, kind, airport_id, fields, base_version, expires_at)
-                VALUES (sha256(convert_to($1, 'UTF8')), $2, $3, $4::jsonb, $5, now() + $6 * interval '1 second')
+                INSERT INTO airport_confirmations (token_hash, kind, airport_id, fields, base_version, expires_at, actor_id, actor_name)
+                VALUES (sha256(convert_to($1, 'UTF8')), $2, $3, $4::jsonb, $5, now() + $6 * interval '1 second', $7, $8)
                 RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                """, [token, kind, airportId, fields, baseVersion, lifetime]).string(0, 0)!
+                """, [token, kind, airportId, fields, baseVersion, lifetime, actor?.id, actor?.name]).string(0, 0)!
         }
     }
 
@@ -401,13 +447,14 @@ public struct AirportsRepository: Sendable {
     public func confirm<T>(token: String, consume: Bool, _ apply: (Staged, PostgresConnection) throws -> T) throws -> T {
         try pool.transaction { connection in
             let found = try connection.query("""
-                SELECT kind, airport_id, fields::text, base_version, expires_at < now(), used_at IS NOT NULL
+                SELECT kind, airport_id, fields::text, base_version, expires_at < now(), used_at IS NOT NULL, actor_id, actor_name
                 FROM airport_confirmations WHERE token_hash = sha256(convert_to($1, 'UTF8')) FOR UPDATE
                 """, [token])
             guard found.rowCount == 1 else { throw Failure.tokenNotFound }
             if found.bool(0, 4)! || found.bool(0, 5)! { throw Failure.tokenGone }
             let staged = Staged(kind: found.string(0, 0)!, airportId: found.int(0, 1), fieldsJSON: found.string(0, 2)!,
-                                baseVersion: found.int(0, 3))
+                                baseVersion: found.int(0, 3),
+                                actor: found.string(0, 6).map { EventActor(id: $0, name: found.string(0, 7) ?? "") })
             let value = try apply(staged, connection)
             if consume {
                 try connection.query("UPDATE airport_confirmations SET used_at = now() WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [token])
@@ -417,21 +464,22 @@ public struct AirportsRepository: Sendable {
     }
 
     /// A create staged by a link, applied inside `confirm`.
-    public func applyCreate(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?) throws -> PostgresResult {
-        guard let id else { return try insertPickingId(connection, fields) }
-        guard let created = try insert(connection, fields, id: id) else {
+    public func applyCreate(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?, actor: EventActor?) throws -> PostgresResult {
+        guard let id else { return try created(connection, try insertPickingId(connection, fields), actor: actor) }
+        guard let row = try insert(connection, fields, id: id) else {
             throw Failure.conflict("An airport with id \(id) exists already.")
         }
-        return created
+        return try created(connection, row, actor: actor)
     }
 
     /// An update staged by a link, applied inside `confirm`: 409 when the airport changed since.
-    public func applyUpdate(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields, baseVersion: Int64) throws -> PostgresResult {
+    public func applyUpdate(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields, baseVersion: Int64,
+                            actor: EventActor?) throws -> PostgresResult {
         let current = try connection.query("SELECT version, deleted_at IS NOT NULL FROM airports WHERE id = $1 FOR UPDATE", [id])
         guard current.rowCount == 1 else { throw Failure.conflict("The airport was removed since this update was staged.") }
         if current.bool(0, 1)! { throw Failure.gone }
         guard current.int(0, 0)! == baseVersion else { throw Failure.conflict("The airport changed since this update was staged.") }
-        return try update(connection, id, fields, reviving: false)
+        return try updated(connection, try update(connection, id, fields, reviving: false), actor: actor)
     }
 }
 

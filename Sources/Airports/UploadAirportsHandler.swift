@@ -1,3 +1,4 @@
+import Events
 import HTTP
 import JSON
 
@@ -31,7 +32,7 @@ public struct UploadAirportsHandler: Sendable {
         // follows cannot be split into fields reliably. The rest of the body is still drained.
         var textFailure: (line: Int, column: String, message: String)?
         let result = try AirportRequests.run {
-            try repository.upload { writer in
+            try repository.upload(actor: EventActor(request.caller)) { writer in
                 func read(_ step: () throws -> Void) throws {
                     guard textFailure == nil else { return }
                     do {

@@ -63,6 +63,40 @@ import TestSupport
         #expect(update.object("data")?.string("name") == "Ann" && update.object("data")?.ints("relatives_changed") == [2])
     }
 
+    @Test func everyKindOfAirportChangeIsAnEventAndANoOpIsNone() throws {
+        let id = 8_000_000 + Int.random(in: 0..<900_000_000)
+        let body = #"{"name": "Event Field", "city": "Eventby", "country": "Sweden", "latitude": 59.5, "longitude": 17.25}"#
+        #expect(try httpRequest(port: port, "PUT", "/airports/\(id)", json: body).status == 201)
+        #expect(try httpRequest(port: port, "PUT", "/airports/\(id)", json: body).status == 200, "same values: no change")
+        #expect(try httpRequest(port: port, "PATCH", "/airports/\(id)", json: #"{"city": "Renamed"}"#).status == 200)
+        #expect(try httpRequest(port: port, "PATCH", "/airports/\(id)", json: #"{"city": "Renamed"}"#).status == 200, "no change")
+        #expect(try httpRequest(port: port, "GET", "/airports/\(id)/delete").status == 200)
+        #expect(try httpRequest(port: port, "GET", "/airports/\(id)/restore").status == 200)
+
+        // A link staged by an editor and followed without a key: the editor is the actor.
+        let editor = try AccessControlTests.makeKey("editor")
+        let staged = try httpRequest(port: port, "GET", "/airports/\(id)/update?name=Linked", key: editor.text)
+        let link: String = try staged.dataField("confirm")
+        #expect(try httpRequest(port: port, "GET", link, key: nil).status == 200)
+        #expect(try httpRequest(port: port, "DELETE", "/airports/\(id)").status == 204)
+
+        let all = try events(subject: "/airports/\(id)")
+        #expect(all.map { $0.string("type") ?? "" } == ["insikt.airport.created", "insikt.airport.updated", "insikt.airport.delete_flagged",
+                                                       "insikt.airport.restored", "insikt.airport.updated", "insikt.airport.deleted"], "\(all)")
+        #expect(all.first?.object("data")?.string("name") == "Event Field")
+        #expect(all[safe: 1]?.object("data")?.string("city") == "Renamed")
+        #expect(all[safe: 4]?.object("actor")?.string("id") == editor.id, "\(all[safe: 4] ?? [:])")
+        #expect(all.last?.object("data").map { Array($0.keys) } == ["id"] && all.last?.object("data")?.int("id") == id)
+
+        let csvId = 8_000_000 + Int.random(in: 0..<900_000_000)
+        let csv = "id,name,city,country,iata,icao,latitude,longitude,altitude,timezone,DST,tz,type,source\n\(csvId),\"Csv Field\",\"C\",\"S\",,,1,2,3,1,\"E\",\"x\",\"y\",\"z\"\n"
+        let start = try newestPosition()
+        #expect(try httpRequest(port: port, "POST", "/upload", headers: [("Content-Type", "text/csv")], body: Array(csv.utf8)).status == 200)
+        let uploads = try httpRequest(port: port, "GET", "/events?after=\(start)&types=insikt.airports.uploaded&limit=1000").requireDataArray()
+        #expect(uploads.contains { $0.object("data")?.int("rows") == 1 && $0.object("data")?.int("inserted") == 1 && $0.string("subject") == "/airports" },
+                "\(uploads)")
+    }
+
     @Test func pagesAndFiltersFollowPositionOrder() throws {
         let id = try newImport()
         for name in ["x", "y", "z"] {
@@ -197,6 +231,10 @@ import TestSupport
         #expect(try httpRequest(port: app.port, "POST", "/imports", json: Self.twoCitizens).status == 201)
         #expect(try httpRequest(port: app.port, "GET", "/events?after=3").dataArray?.count == 1)
     }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
 
 /// A Server-Sent Events reader on a raw socket: the response head, then one event at a time.

@@ -24,7 +24,8 @@ let package = Package(
         .target(name: "Citizens", dependencies: ["HTTP", "JSON", "Postgres"]),
         .target(name: "Airports", dependencies: ["HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Citizens", "Airports"]),
+        .target(name: "Demand", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Citizens", "Airports", "Demand"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Access", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -37,6 +38,7 @@ let package = Package(
         .testTarget(name: "CitizensTests", dependencies: ["Citizens", "TestSupport"]),
         .testTarget(name: "AirportsTests", dependencies: ["Airports"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
+        .testTarget(name: "DemandTests", dependencies: ["Demand", "HTTP", "JSON"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Access", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -32,7 +32,7 @@ public struct DemandRepository: Sendable {
 
     /// The live airports of each town (by position in $1): the alias's city (and country) when the
     /// town has an alias, else the town's own name, compared by place_key; `$2` narrows the
-    /// country. One index probe per town (airports_live_city_key).
+    /// country. One index probe per town (airports_live_city_key, whose collation is "C").
     static let airportsSQL = """
         SELECT t.n, a.id, a.name, a.iata, a.city, a.country
         FROM unnest($1::text[]) WITH ORDINALITY AS t(town, n)
@@ -40,7 +40,7 @@ public struct DemandRepository: Sendable {
         CROSS JOIN LATERAL (
             SELECT id, name, iata, city, country FROM airports
             WHERE deleted_at IS NULL
-              AND place_key(city) = coalesce(place_key(al.city), place_key(t.town))
+              AND place_key(city) COLLATE "C" = coalesce(place_key(al.city), place_key(t.town))
               AND (al.country IS NULL OR place_key(country) = place_key(al.country))
               AND ($2::text IS NULL OR place_key(country) = place_key($2::text))
         ) a

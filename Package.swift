@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "CitizensTests", dependencies: ["Citizens", "TestSupport"]),
         .testTarget(name: "AirportsTests", dependencies: ["Airports"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
-        .testTarget(name: "DemandTests", dependencies: ["Demand", "HTTP", "JSON"]),
+        .testTarget(name: "DemandTests", dependencies: ["Demand", "HTTP", "JSON", "Postgres", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Access", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -41,13 +41,14 @@ public struct TownAliasHandlers: Sendable {
 
     public func get(_ request: Request) throws -> Response {
         let town = request.parameters.string("town")
-        guard let alias = try repository.alias(town: town) else { throw TownAliasHandlers.notFound(town) }
+        // A name no alias can have (U+0000 would even be cut short on its way to PostgreSQL).
+        guard PlaceName.isValid(town), let alias = try repository.alias(town: town) else { throw TownAliasHandlers.notFound(town) }
         return .json(200, TownAliasHandlers.document(alias))
     }
 
     public func delete(_ request: Request) throws -> Response {
         let town = request.parameters.string("town")
-        guard try repository.deleteAlias(town: town) else { throw TownAliasHandlers.notFound(town) }
+        guard PlaceName.isValid(town), try repository.deleteAlias(town: town) else { throw TownAliasHandlers.notFound(town) }
         return .empty(204)
     }
 

@@ -138,6 +138,8 @@ import TestSupport
         #expect(try httpRequest(port: port, "DELETE", path, key: editor.text).status == 204)
         #expect(try httpRequest(port: port, "DELETE", path).status == 404)
         #expect(try httpRequest(port: port, "GET", path).status == 404)
+        #expect(try httpRequest(port: port, "DELETE", "/town-aliases/...").status == 404)
+        #expect(try httpRequest(port: port, "GET", "/town-aliases/x%00y").status == 404)
     }
 
     @Test func badAliasesAreRefusedWithTheFieldNamed() throws {

@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "Airports", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
         .target(name: "Events", dependencies: ["HTTP", "JSON", "Postgres"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports"]),
+        .target(name: "Demand", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Access", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -40,6 +41,7 @@ let package = Package(
         .testTarget(name: "CitizensTests", dependencies: ["Citizens", "TestSupport"]),
         .testTarget(name: "AirportsTests", dependencies: ["Airports"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
+        .testTarget(name: "DemandTests", dependencies: ["Demand", "HTTP", "JSON", "Postgres", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Access", "Airports", "Events", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

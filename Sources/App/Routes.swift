@@ -1,6 +1,7 @@
 import Access
 import Airports
 import Citizens
+import Demand
 import Events
 import HTTP
 
@@ -49,6 +50,15 @@ public enum Routes {
         router.add(.GET, "/airports/{id:int}/restore", access: .editor, database.guarded { try links.restore($0) })
         router.add(.GET, "/confirmations/{token}", access: .open, database.guarded { try links.confirm($0) })
         router.add(.POST, "/confirmations/{token}", access: .open, database.guarded { try links.confirm($0) })
+
+        let demandRepository = DemandRepository(pool: database.pool)
+        let demand = DemandHandler(repository: demandRepository)
+        let townAliases = TownAliasHandlers(repository: demandRepository)
+        router.add(.GET, "/imports/{import_id:int}/towns/stat/demand", access: .reader, database.guarded { try demand.handle($0) })
+        router.add(.GET, "/town-aliases", access: .reader, database.guarded { try townAliases.list($0) })
+        router.add(.GET, "/town-aliases/{town}", access: .reader, database.guarded { try townAliases.get($0) })
+        router.add(.PUT, "/town-aliases/{town}", access: .editor, database.guarded { try townAliases.put($0) })
+        router.add(.DELETE, "/town-aliases/{town}", access: .editor, database.guarded { try townAliases.delete($0) })
 
         router.add(.GET, "/events", access: .reader, nonBlocking: database.nonBlocking {
             events.handle($0, loop: $1, connection: $2, respond: $3)

@@ -27,6 +27,9 @@ import TestSupport
         "PUT /airports/{id:int}": "editor", "PATCH /airports/{id:int}": "editor", "DELETE /airports/{id:int}": "editor",
         "GET /airports/create": "editor", "GET /airports/{id:int}/update": "editor",
         "GET /airports/{id:int}/delete": "editor", "GET /airports/{id:int}/restore": "editor",
+        "GET /imports/{import_id:int}/towns/stat/demand": "reader",
+        "GET /town-aliases": "reader", "GET /town-aliases/{town}": "reader",
+        "PUT /town-aliases/{town}": "editor", "DELETE /town-aliases/{town}": "editor",
     ]
 
     static var routes: [Route] { TestEnvironment.application.server.router.routes }

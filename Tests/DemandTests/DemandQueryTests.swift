@@ -1,0 +1,37 @@
+@testable import Demand
+import HTTP
+import Testing
+
+@Suite struct DemandQueryTests {
+    let today = ReportDate(year: 2024, month: 5, day: 17)!
+
+    @Test func defaultsAreTheStandardGroupsTodayAndEveryCountry() throws {
+        let query = try DemandQuery(items: [], today: today)
+        #expect(query == DemandQuery(ageGroups: .standard, asOf: today, country: nil))
+    }
+
+    @Test func everyParameterIsRead() throws {
+        let query = try DemandQuery(items: [("age_groups", "10,20"), ("as_of", "2023-03-01"), ("country", "Brazil")], today: today)
+        #expect(query.ageGroups.bounds == [10, 20])
+        #expect(query.asOf.iso == "2023-03-01")
+        #expect(query.country == "Brazil")
+    }
+
+    @Test func everyBadParameterIsNamedAtOnce() {
+        do {
+            _ = try DemandQuery(items: [("age_groups", "30,20"), ("as_of", "2023-02-29"), ("country", "--"),
+                                        ("as_of", "2024-01-01")], today: today)
+            Issue.record("expected a 400")
+        } catch let error as HTTPError {
+            #expect(error.status == 400)
+            let named = error.errors.map { field in field.extra.first { $0.0 == "parameter" }.map { "\($0.1)" } ?? "" }
+            #expect(named.count == 4)
+            #expect(named[0].contains("age_groups") && error.errors[0].detail.contains("ascending"))
+            #expect(named[1].contains("as_of") && error.errors[1].detail.contains("YYYY-MM-DD"))
+            #expect(named[2].contains("country"))
+            #expect(named[3].contains("as_of") && error.errors[3].detail == "given more than once")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}

@@ -26,8 +26,9 @@ let package = Package(
         .target(name: "Airports", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
         .target(name: "Events", dependencies: ["HTTP", "JSON", "Postgres"]),
-        .target(name: "Demand", dependencies: ["HTTP", "JSON", "Postgres"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand"]),
+        .target(name: "Demand", dependencies: ["Charts", "HTTP", "JSON", "Postgres"]),
+        .target(name: "Report", dependencies: ["Citizens", "Demand", "HTTP"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Access", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

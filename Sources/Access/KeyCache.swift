@@ -8,6 +8,9 @@ import HTTP
 public final class KeyCache: Sendable {
     private let repository: KeysRepository
     private let keys = Mutex<[String: CachedKey]>([:])
+    /// One reload at a time: a reload that read the table before a change must not replace the
+    /// keys of one that read it after.
+    private let reloading = Mutex<Void>(())
     private let adminKey: KeyToken?
     private let refreshInterval: Double
     private let recordInterval: Double
@@ -30,6 +33,10 @@ public final class KeyCache: Sendable {
 
     /// Reloads every key now; the first time, also makes sure ADMIN_KEY exists.
     public func refresh() throws {
+        try reloading.withLock { _ in try reload() }
+    }
+
+    private func reload() throws {
         if !isLoaded, let adminKey {
             try repository.ensureAdmin(adminKey, name: "ADMIN_KEY")
         }

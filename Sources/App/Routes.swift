@@ -4,6 +4,7 @@ import Citizens
 import Demand
 import Events
 import HTTP
+import Report
 
 /// The one table of every endpoint the server has, and who may call it (access.md): `.open`,
 /// or the least role a key needs. The gate checks it before a handler runs or a body is read.
@@ -55,6 +56,8 @@ public enum Routes {
         let demand = DemandHandler(repository: demandRepository)
         let townAliases = TownAliasHandlers(repository: demandRepository)
         router.add(.GET, "/imports/{import_id:int}/towns/stat/demand", access: .reader, database.guarded { try demand.handle($0) })
+        let report = ImportReportHandler(citizens: citizens, demand: demandRepository)
+        router.add(.GET, "/imports/{import_id:int}/report", access: .reader, database.guarded { try report.handle($0) })
         router.add(.GET, "/town-aliases", access: .reader, database.guarded { try townAliases.list($0) })
         router.add(.GET, "/town-aliases/{town}", access: .reader, database.guarded { try townAliases.get($0) })
         router.add(.PUT, "/town-aliases/{town}", access: .editor, database.guarded { try townAliases.put($0) })

@@ -1,4 +1,3 @@
-import Charts
 import HTTP
 import JSON
 
@@ -18,14 +17,7 @@ public struct AgePercentilesHandler: Sendable {
             try repository.agesByTown(importId: importId, today: .todayUTC())
         }
         let towns = CitizenStatistics.agePercentiles(groups)
-        if svg {
-            return .svg(BarChart.groupedUTF8(
-                title: "Ages by town in import \(importId): p50, p75, p99", categories: towns.map(\.town),
-                series: [ChartSeries(name: "p50", values: towns.map { Double($0.p50) / 100 }),
-                         ChartSeries(name: "p75", values: towns.map { Double($0.p75) / 100 }),
-                         ChartSeries(name: "p99", values: towns.map { Double($0.p99) / 100 })],
-                valueLabel: "age, years", id: "percentiles"))
-        }
+        if svg { return .svg(AgePercentilesChart.svg(importId: importId, towns)) }
         var w = JSONWriter(capacity: 64 + towns.count * 96)
         w.raw("{\"data\":[")
         for (i, town) in towns.enumerated() {

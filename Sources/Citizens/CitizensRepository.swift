@@ -56,6 +56,11 @@ public struct CitizensRepository: Sendable {
         }
     }
 
+    /// One import's summary; nil when there is no such import.
+    public func importSummary(_ importId: Int64) throws -> ImportSummary? {
+        try listImports(before: importId + 1, limit: 1).first { $0.importId == importId }
+    }
+
     /// A page of imports, newest first: those with ids below `before` (all when nil), at most `limit`.
     public func listImports(before: Int64?, limit: Int) throws -> [ImportSummary] {
         try pool.retrying {

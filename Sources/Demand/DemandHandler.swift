@@ -8,12 +8,18 @@ public struct DemandHandler: Sendable {
         self.repository = repository
     }
 
+    /// JSON, or the stacked bar chart (SVG) for `Accept: image/svg+xml` or `?format=svg`.
     public func handle(_ request: Request) throws -> Response {
         let importId = request.parameters.int("import_id")
-        let query = try DemandQuery(items: request.queryItems(allowed: DemandQuery.parameterNames), today: .todayUTC())
+        let svg = try request.wantsSVG()
+        let items = try request.queryItems(allowed: DemandQuery.parameterNames.union(["format"])).filter { $0.name != "format" }
+        let query = try DemandQuery(items: items, today: .todayUTC())
         do {
             let report = try repository.report(importId: importId, query)
-            return .json(200, DemandReportJSON.encode(report))
+            if svg { return .svg(DemandChart.svg(importId: importId, report)) }
+            var response = Response.json(200, DemandReportJSON.encode(report))
+            response.headers.add("Vary", "Accept")
+            return response
         } catch DemandRepository.Failure.importNotFound {
             throw HTTPError.notFound("Import \(importId) does not exist.")
         }

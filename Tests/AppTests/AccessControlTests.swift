@@ -22,6 +22,7 @@ import TestSupport
         "PATCH /imports/{import_id:int}/citizens/{citizen_id:int}": "editor",
         "GET /imports/{import_id:int}/citizens/birthdays": "reader",
         "GET /imports/{import_id:int}/towns/stat/percentile/age": "reader",
+        "GET /imports/{import_id:int}/report": "reader",
         "POST /upload": "editor", "POST /airports/upload": "editor",
         "GET /airports": "reader", "POST /airports": "editor", "GET /airports/{id:int}": "reader",
         "PUT /airports/{id:int}": "editor", "PATCH /airports/{id:int}": "editor", "DELETE /airports/{id:int}": "editor",

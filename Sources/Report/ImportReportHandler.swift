@@ -1,0 +1,33 @@
+import Citizens
+import Demand
+import HTTP
+
+/// `GET /imports/{import_id}/report`: one HTML page an analyst can open offline and print: the
+/// import's size and date, the percentile and demand charts, the demand table and the towns
+/// without airports. It crosses two domains, so it lives in a module of its own and reads each
+/// through that domain's repository (the same computations as their JSON answers).
+public struct ImportReportHandler: Sendable {
+    let citizens: CitizensRepository
+    let demand: DemandRepository
+
+    public init(citizens: CitizensRepository, demand: DemandRepository) {
+        self.citizens = citizens
+        self.demand = demand
+    }
+
+    public func handle(_ request: Request) throws -> Response {
+        let importId = request.parameters.int("import_id")
+        _ = try request.queryItems(allowed: [])
+        guard let summary = try citizens.importSummary(importId) else {
+            throw HTTPError.notFound("Import \(importId) does not exist.")
+        }
+        let percentiles = CitizenStatistics.agePercentiles(try citizens.agesByTown(importId: importId, today: .todayUTC()))
+        let report = try demand.report(importId: importId, DemandQuery(asOf: .todayUTC()))
+        let page = ImportReportPage(importId: importId, summary: summary, percentiles: percentiles, demand: report)
+        var response = Response(status: 200, contentType: "text/html; charset=utf-8", body: page.html())
+        response.headers.add("X-Content-Type-Options", "nosniff")
+        // Everything is inline and nothing is loaded: styles only, no scripts.
+        response.headers.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        return response
+    }
+}

@@ -11,12 +11,12 @@ CHROMEDRIVER name the binaries)
 import os
 import sys
 
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+from browser import start_browser
 
 OPERATION_ID = "listAirports"  # GET /airports, a route that needs a key
 WAIT_SECONDS = 20
@@ -24,16 +24,6 @@ WAIT_SECONDS = 20
 
 class CheckFailed(Exception):
     pass
-
-
-def start_browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ["CHROMIUM"]
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1280,2000"):
-        options.add_argument(flag)
-    # An explicit driver path: Selenium Manager (which would download one) never runs.
-    return webdriver.Chrome(options=options, service=Service(executable_path=os.environ["CHROMEDRIVER"]))
 
 
 def wait_for(driver, step, condition):

@@ -8,7 +8,7 @@ log() { printf '[insikt] %s\n' "$*" >&2; }
 
 # Debian packages the build and the embedded database need; installs only what is missing.
 ensure_packages() {
-    local wanted=(libpq-dev libssl-dev zlib1g-dev pkg-config postgresql python3 "$@")
+    local wanted=(libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev pkg-config postgresql python3 "$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

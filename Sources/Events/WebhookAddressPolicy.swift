@@ -93,7 +93,8 @@ public struct WebhookAddressPolicy: Sendable {
         case (100, 64...127): return true                          // shared address space (CGNAT)
         case (169, 254): return true                               // link-local (cloud metadata)
         case (172, 16...31), (192, 168): return true               // private
-        case (192, 0) where a[2] == 0: return true                 // IETF protocol assignments
+        case (192, 0) where a[2] == 0 || a[2] == 2: return true    // IETF protocol assignments, TEST-NET-1
+        case (198, 51) where a[2] == 100, (203, 0) where a[2] == 113: return true  // TEST-NET-2 and -3
         case (198, 18...19): return true                           // benchmarking
         case (224...255, _): return true                           // multicast, reserved, broadcast
         default: return false

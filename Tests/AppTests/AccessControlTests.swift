@@ -27,6 +27,9 @@ import TestSupport
         "PUT /airports/{id:int}": "editor", "PATCH /airports/{id:int}": "editor", "DELETE /airports/{id:int}": "editor",
         "GET /airports/create": "editor", "GET /airports/{id:int}/update": "editor",
         "GET /airports/{id:int}/delete": "editor", "GET /airports/{id:int}/restore": "editor",
+        "POST /webhooks": "admin", "GET /webhooks": "admin", "GET /webhooks/{id:int}": "admin",
+        "PATCH /webhooks/{id:int}": "admin", "DELETE /webhooks/{id:int}": "admin",
+        "GET /webhooks/{id:int}/deliveries": "admin", "POST /webhooks/{id:int}/deliveries/{delivery_id:int}/retry": "admin",
     ]
 
     static var routes: [Route] { TestEnvironment.application.server.router.routes }

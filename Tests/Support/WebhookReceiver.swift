@@ -5,6 +5,7 @@ import Glibc
 /// records every request and answers what its script says (status, headers, a delay first).
 public final class WebhookReceiver: @unchecked Sendable {
     public struct Received: Sendable {
+        public let path: String
         /// Header names in lower case.
         public let headers: [String: String]
         public let body: [UInt8]
@@ -112,8 +113,8 @@ public final class WebhookReceiver: @unchecked Sendable {
         defer { Glibc.close(fd) }
         var buffer: [UInt8] = []
         while !isStopped {
-            guard let (headers, body) = readRequest(fd, &buffer) else { return }
-            let request = Received(headers: headers, body: body, at: Date())
+            guard let (path, headers, body) = readRequest(fd, &buffer) else { return }
+            let request = Received(path: path, headers: headers, body: body, at: Date())
             let reply: Reply = lock.withLock {
                 let index = received.count
                 received.append(request)
@@ -130,7 +131,7 @@ public final class WebhookReceiver: @unchecked Sendable {
     }
 
     /// One request (head and Content-Length body); nil when the client closed or sent garbage.
-    private func readRequest(_ fd: Int32, _ buffer: inout [UInt8]) -> ([String: String], [UInt8])? {
+    private func readRequest(_ fd: Int32, _ buffer: inout [UInt8]) -> (String, [String: String], [UInt8])? {
         let separator: [UInt8] = [13, 10, 13, 10]
         var headEnd: Int?
         while true {
@@ -142,6 +143,8 @@ public final class WebhookReceiver: @unchecked Sendable {
         }
         guard let headEnd else { return nil }
         let lines = String(decoding: buffer[..<headEnd], as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = lines.first?.split(separator: " ") ?? []
+        let path = requestLine.count > 1 ? String(requestLine[1]) : ""
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -154,7 +157,7 @@ public final class WebhookReceiver: @unchecked Sendable {
         }
         let body = Array(buffer[bodyStart..<(bodyStart + length)])
         buffer.removeFirst(bodyStart + length)
-        return (headers, body)
+        return (path, headers, body)
     }
 
     private func fill(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {

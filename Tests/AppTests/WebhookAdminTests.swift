@@ -10,7 +10,9 @@ import TestSupport
     @Test func webhooksAreCreatedListedChangedPausedAndDeleted() throws {
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
-        let app = try WebhookTesting.start(try WebhookTesting.newDatabase())
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database)
         defer { app.stop() }
         let port = app.port
         let created = try httpRequest(port: port, "POST", "/webhooks",
@@ -67,6 +69,7 @@ import TestSupport
 
     @Test func privateAddressesAreRefusedUnlessAllowed() throws {
         let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
         let strict = try WebhookTesting.start(database) { $0.webhooks.allowPrivate = false }
         defer { strict.stop() }
         for url in ["http://127.0.0.1:8080/hook", "http://10.1.2.3/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]:8080/hook",
@@ -91,6 +94,7 @@ import TestSupport
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
         let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
         let permissive = try WebhookTesting.start(database)
         let webhook = try WebhookTesting.create(permissive.port, url: receiver.url())
         permissive.stop()

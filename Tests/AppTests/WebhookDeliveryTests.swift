@@ -11,7 +11,9 @@ import TestSupport
     @Test func aReceiverThatFailsTwiceGetsTheSameIdEachTimeWithAValidSignature() throws {
         let receiver = try WebhookReceiver { index, _ in index < 2 ? .init(500) : .ok }
         defer { receiver.stop() }
-        let app = try WebhookTesting.start(try WebhookTesting.newDatabase())
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database)
         defer { app.stop() }
         let webhook = try WebhookTesting.create(app.port, url: receiver.url())
         let importId = try WebhookTesting.newImport(app.port)
@@ -38,7 +40,9 @@ import TestSupport
     @Test func aReceiverThatHangsIsRetriedAndTheAPIKeepsAnswering() throws {
         let receiver = try WebhookReceiver { index, _ in index == 0 ? .init(200, delay: 3) : .ok }
         defer { receiver.stop() }
-        let app = try WebhookTesting.start(try WebhookTesting.newDatabase()) { $0.webhooks.timeout = 0.5; $0.server.workerThreads = 2 }
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database) { $0.webhooks.timeout = 0.5; $0.server.workerThreads = 2 }
         defer { app.stop() }
         let webhook = try WebhookTesting.create(app.port, url: receiver.url())
         _ = try WebhookTesting.newImport(app.port)
@@ -60,7 +64,9 @@ import TestSupport
     @Test func a410DisablesTheEndpoint() throws {
         let receiver = try WebhookReceiver { _, _ in .init(410) }
         defer { receiver.stop() }
-        let app = try WebhookTesting.start(try WebhookTesting.newDatabase())
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database)
         defer { app.stop() }
         let webhook = try WebhookTesting.create(app.port, url: receiver.url())
         _ = try WebhookTesting.newImport(app.port)
@@ -78,7 +84,9 @@ import TestSupport
     @Test func retryAfterIsHonoured() throws {
         let receiver = try WebhookReceiver { index, _ in index == 0 ? .init(503, headers: [("Retry-After", "1")]) : .ok }
         defer { receiver.stop() }
-        let app = try WebhookTesting.start(try WebhookTesting.newDatabase())
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database)
         defer { app.stop() }
         let webhook = try WebhookTesting.create(app.port, url: receiver.url())
         _ = try WebhookTesting.newImport(app.port)
@@ -92,13 +100,14 @@ import TestSupport
         let receiver = try WebhookReceiver { _, _ in .init(500) }
         defer { receiver.stop() }
         let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
         let slow: (inout AppConfiguration) -> Void = { $0.webhooks.retrySchedule = WebhookRetrySchedule(delays: [2, 2, 2]) }
         let first = try WebhookTesting.start(database, configure: slow)
         let webhook = try WebhookTesting.create(first.port, url: receiver.url())
         _ = try WebhookTesting.newImport(first.port)
         try #require(receiver.waitFor(1).count == 1)
         first.stop()
-        let pending = try PostgresConnection(url: database).query("SELECT status, attempts FROM webhook_deliveries")
+        let pending = try PostgresConnection(url: database.url).query("SELECT status, attempts FROM webhook_deliveries")
         #expect(pending.string(0, 0) == "pending" && pending.int(0, 1) == 1)
 
         receiver.setScript { _, _ in .ok }
@@ -115,6 +124,7 @@ import TestSupport
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
         let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
         let servers = [try WebhookTesting.start(database), try WebhookTesting.start(database)]
         defer { servers.forEach { $0.stop() } }
         _ = try WebhookTesting.create(servers[0].port, url: receiver.url("/one"))
@@ -137,7 +147,9 @@ import TestSupport
     @Test func typeFiltersChooseTheEventsAnEndpointGets() throws {
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
-        let app = try WebhookTesting.start(try WebhookTesting.newDatabase())
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database)
         defer { app.stop() }
         _ = try WebhookTesting.create(app.port, url: receiver.url("/citizens"), types: ["insikt.citizen."])
         _ = try WebhookTesting.create(app.port, url: receiver.url("/imports"), types: ["insikt.import.created", "insikt.nothing."])
@@ -156,7 +168,9 @@ import TestSupport
     @Test func aManualRetrySendsAFailedDeliveryAgain() throws {
         let receiver = try WebhookReceiver { _, _ in .init(500) }
         defer { receiver.stop() }
-        let app = try WebhookTesting.start(try WebhookTesting.newDatabase()) { $0.webhooks.retrySchedule = WebhookRetrySchedule(delays: [0.05]) }
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database) { $0.webhooks.retrySchedule = WebhookRetrySchedule(delays: [0.05]) }
         defer { app.stop() }
         let webhook = try WebhookTesting.create(app.port, url: receiver.url())
         _ = try WebhookTesting.newImport(app.port)

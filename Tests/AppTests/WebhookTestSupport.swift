@@ -12,14 +12,28 @@ import TestSupport
 enum WebhookTesting {
     static let twoCitizens = #"{"citizens": [{"citizen_id": 1, "town": "Керчь", "street": "a", "building": "1", "apartment": 1, "name": "A", "birth_date": "01.02.1990", "gender": "male", "relatives": [2]}, {"citizen_id": 2, "town": "Керчь", "street": "a", "building": "1", "apartment": 1, "name": "B", "birth_date": "01.03.1991", "gender": "female", "relatives": [1]}]}"#
 
-    /// A new, migrated-on-start database for one test.
-    static func newDatabase() throws -> String {
-        try TestEnvironment.createDatabase(prefix: "insikt_webhooks_test")
+    /// A database of one test's own (the applications migrate it when they start); `drop` it at the end.
+    struct Database {
+        let name: String
+        let url: String
+
+        func drop() {
+            // The stopped applications' listeners notice the stop within half a second; the drop
+            // then does not make them report a lost database.
+            Thread.sleep(forTimeInterval: 0.6)
+            _ = try? PostgresConnection(url: TestEnvironment.databaseURL).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
+    }
+
+    static func newDatabase() throws -> Database {
+        let name = "insikt_webhooks_test_\(UInt32.random(in: 0...UInt32.max))"
+        try PostgresConnection(url: TestEnvironment.databaseURL).execute("CREATE DATABASE \(name)")
+        return Database(name: name, url: TestEnvironment.url(TestEnvironment.databaseURL, database: name))
     }
 
     /// An application with test-sized webhook settings (`configure` may change them).
-    static func start(_ databaseURL: String, configure: (inout AppConfiguration) -> Void = { _ in }) throws -> Application {
-        try TestEnvironment.startApplication(databaseURL: databaseURL) { configuration in
+    static func start(_ database: Database, configure: (inout AppConfiguration) -> Void = { _ in }) throws -> Application {
+        try TestEnvironment.startApplication(databaseURL: database.url) { configuration in
             configuration.webhooks.retrySchedule = WebhookRetrySchedule(delays: [0.05, 0.1, 0.2])
             configuration.webhooks.timeout = 2
             configuration.webhooks.sweepInterval = 0.5

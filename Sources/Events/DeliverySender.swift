@@ -90,7 +90,7 @@ final class DeliverySender {
                     return CURL_SOCKET_BAD
                 }
             }
-            return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)
+            return socket(address.pointee.family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
         }
         _ = insikt_curl_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, context)
 

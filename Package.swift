@@ -18,6 +18,8 @@ let package = Package(
                        providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibCurl", path: "Sources/CLibCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "JSON"),
         .target(name: "Charts"),
         .target(name: "HTTP", dependencies: ["CLinux", "CZlib", "JSON"]),
@@ -25,12 +27,12 @@ let package = Package(
         .target(name: "Citizens", dependencies: ["Charts", "Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Airports", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
-        .target(name: "Events", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "Events", dependencies: ["CCrypto", "CLibCurl", "HTTP", "JSON", "Postgres"]),
         .target(name: "Demand", dependencies: ["Charts", "HTTP", "JSON", "Postgres"]),
         .target(name: "Report", dependencies: ["Citizens", "Demand", "HTTP"]),
         .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report"]),
         .executableTarget(name: "insikt", dependencies: [
-            "App", "Access", "Postgres",
+            "App", "Access", "Events", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "FuzzRequestParser", dependencies: ["HTTP", "JSON", "Airports"]),
@@ -43,7 +45,8 @@ let package = Package(
         .testTarget(name: "AirportsTests", dependencies: ["Airports"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
         .testTarget(name: "DemandTests", dependencies: ["Demand", "HTTP", "JSON", "Postgres", "TestSupport"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "Access", "Airports", "Events", "HTTP", "JSON", "Postgres", "TestSupport"]),
+        .testTarget(name: "EventsTests", dependencies: ["Events"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Access", "Airports", "CCrypto", "Events", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -33,6 +33,8 @@ public struct AppConfiguration: Sendable {
     public var keysLastUseInterval = 15.0
     /// Days an event stays in the feed (`--events-retention`).
     public var eventsRetentionDays = 7.0
+    /// Webhook delivery (`--webhook-timeout`, `--webhook-retry-schedule`, `--webhook-allow-private`, ...).
+    public var webhooks = WebhookSettings()
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -47,6 +49,7 @@ public final class Application: @unchecked Sendable {
     public let keys: KeyCache
     public let eventNotifier: EventNotifier
     public let eventRetention: EventRetention
+    public let webhooks: WebhookDispatcher
 
     public init(_ configuration: AppConfiguration) {
         self.configuration = configuration
@@ -70,10 +73,15 @@ public final class Application: @unchecked Sendable {
         }
         eventNotifier = EventNotifier(url: configuration.databaseURL)
         eventRetention = EventRetention(pool: database.pool, days: configuration.eventsRetentionDays)
+        var webhookSettings = configuration.webhooks
+        webhookSettings.retentionDays = configuration.eventsRetentionDays
+        webhooks = WebhookDispatcher(settings: webhookSettings, databaseURL: configuration.databaseURL, notifier: eventNotifier,
+                                     isReady: { [database] in database.isMigrated })
         Routes.register(on: router, database: database, metrics: server.metrics,
                         docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory),
                         keys: KeyHandlers(repository: keysRepository, cache: keys),
-                        events: EventFeedHandler(notifier: eventNotifier))
+                        events: EventFeedHandler(notifier: eventNotifier),
+                        webhooks: WebhookHandlers(pool: database.pool, dispatcher: webhooks))
     }
 
     public var port: UInt16 { server.port }
@@ -89,6 +97,7 @@ public final class Application: @unchecked Sendable {
         }
         eventNotifier.start()
         eventRetention.start()
+        webhooks.start()
         try server.start()
     }
 
@@ -97,5 +106,6 @@ public final class Application: @unchecked Sendable {
         keys.stop()
         eventNotifier.stop()
         eventRetention.stop()
+        webhooks.stop()
     }
 }

@@ -10,7 +10,7 @@ import Report
 /// or the least role a key needs. The gate checks it before a handler runs or a body is read.
 public enum Routes {
     static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers, keys: KeyHandlers,
-                         events: EventFeedHandler) {
+                         events: EventFeedHandler, webhooks: WebhookHandlers) {
         router.add(.GET, "/healthz", access: .open, execution: .eventLoop) { try HealthHandlers.healthz($0) }
         router.add(.GET, "/readyz", access: .open, HealthHandlers.readyz { database.readiness() })
         router.add(.GET, "/metrics", access: .admin, HealthHandlers.metrics(metrics))
@@ -66,6 +66,15 @@ public enum Routes {
         router.add(.GET, "/events", access: .reader, nonBlocking: database.nonBlocking {
             events.handle($0, loop: $1, connection: $2, respond: $3)
         })
+
+        router.add(.POST, "/webhooks", access: .admin, database.guarded { try webhooks.create($0) })
+        router.add(.GET, "/webhooks", access: .admin, database.guarded { try webhooks.list($0) })
+        router.add(.GET, "/webhooks/{id:int}", access: .admin, database.guarded { try webhooks.get($0) })
+        router.add(.PATCH, "/webhooks/{id:int}", access: .admin, database.guarded { try webhooks.change($0) })
+        router.add(.DELETE, "/webhooks/{id:int}", access: .admin, database.guarded { try webhooks.delete($0) })
+        router.add(.GET, "/webhooks/{id:int}/deliveries", access: .admin, database.guarded { try webhooks.deliveries($0) })
+        router.add(.POST, "/webhooks/{id:int}/deliveries/{delivery_id:int}/retry", access: .admin,
+                   database.guarded { try webhooks.retry($0) })
 
         router.add(.POST, "/keys", access: .admin, database.guarded { try keys.create($0) })
         router.add(.GET, "/keys", access: .admin, database.guarded { try keys.list($0) })

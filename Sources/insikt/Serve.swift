@@ -1,6 +1,7 @@
 import Access
 import App
 import ArgumentParser
+import Events
 import Foundation
 import HTTP
 
@@ -68,6 +69,18 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Days an event stays in the feed (GET /events). [env: EVENTS_RETENTION, default: 7]")
     var eventsRetention: Double?
+
+    @Option(help: "Seconds a webhook receiver has to answer. [env: WEBHOOK_TIMEOUT, default: 10]")
+    var webhookTimeout: Double?
+
+    @Option(help: "Seconds to wait before each retry of a failed webhook delivery, comma-separated (decimals allowed; ±20 % jitter). [env: WEBHOOK_RETRY_SCHEDULE, default: 5,300,1800,7200,18000,36000,36000]")
+    var webhookRetrySchedule: String?
+
+    @Flag(help: "Let webhook URLs reach loopback, link-local and private addresses. [env: WEBHOOK_ALLOW_PRIVATE=1]")
+    var webhookAllowPrivate = false
+
+    @Option(help: "Threads sending webhook deliveries. [env: WEBHOOK_CONCURRENCY, default: 4]")
+    var webhookConcurrency: Int?
 
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
     var noMigrate = false
@@ -143,6 +156,22 @@ struct Serve: ParsableCommand {
         if let v = try setting(eventsRetention, "EVENTS_RETENTION") {
             guard v > 0 else { throw ValidationError("the events retention must be a positive number of days") }
             app.eventsRetentionDays = v
+        }
+
+        if let v = try setting(webhookTimeout, "WEBHOOK_TIMEOUT") {
+            guard v > 0, v <= 3600 else { throw ValidationError("the webhook timeout must be from 0 to 3600 seconds") }
+            app.webhooks.timeout = v
+        }
+        if let v = try setting(webhookRetrySchedule, "WEBHOOK_RETRY_SCHEDULE") {
+            guard let schedule = WebhookRetrySchedule(v) else {
+                throw ValidationError("the webhook retry schedule must be comma-separated seconds such as 5,300,1800 (each 0 to 2592000)")
+            }
+            app.webhooks.retrySchedule = schedule
+        }
+        app.webhooks.allowPrivate = webhookAllowPrivate || environment["WEBHOOK_ALLOW_PRIVATE"] == "1"
+        if let v = try setting(webhookConcurrency, "WEBHOOK_CONCURRENCY") {
+            guard (1...256).contains(v) else { throw ValidationError("the webhook concurrency must be from 1 to 256 threads") }
+            app.webhooks.concurrency = v
         }
 
         Server.blockTerminationSignals()

@@ -31,6 +31,9 @@ import TestSupport
         "GET /imports/{import_id:int}/towns/stat/demand": "reader",
         "GET /town-aliases": "reader", "GET /town-aliases/{town}": "reader",
         "PUT /town-aliases/{town}": "editor", "DELETE /town-aliases/{town}": "editor",
+        "POST /webhooks": "admin", "GET /webhooks": "admin", "GET /webhooks/{id:int}": "admin",
+        "PATCH /webhooks/{id:int}": "admin", "DELETE /webhooks/{id:int}": "admin",
+        "GET /webhooks/{id:int}/deliveries": "admin", "POST /webhooks/{id:int}/deliveries/{delivery_id:int}/retry": "admin",
     ]
 
     static var routes: [Route] { TestEnvironment.application.server.router.routes }

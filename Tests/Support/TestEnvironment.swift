@@ -71,6 +71,7 @@ public enum TestEnvironment {
         configuration.migrationsDirectory = packageRoot + "/migrations"
         configuration.openAPIPath = packageRoot + "/openapi.json"
         configuration.docsAssetsDirectory = packageRoot + "/.local/swagger-ui"
+        configuration.webhooks.allowPrivate = true
         configure(&configuration)
         return Application(configuration)
     }

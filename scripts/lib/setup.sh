@@ -8,8 +8,9 @@ log() { printf '[insikt] %s\n' "$*" >&2; }
 
 # Debian packages the build and the embedded database need; installs only what is missing.
 ensure_packages() {
-    # postgresql-15-postgis-3: PostGIS for the server Debian 12's `postgresql` installs (migration 0007).
-    local wanted=(libpq-dev libssl-dev zlib1g-dev pkg-config postgresql postgresql-15-postgis-3 python3 "$@")
+    # postgresql-15-postgis-3: PostGIS for the server Debian 12's `postgresql` installs (migration 0008);
+    # libcurl4-openssl-dev: outgoing webhooks.
+    local wanted=(libpq-dev libssl-dev libcurl4-openssl-dev zlib1g-dev pkg-config postgresql postgresql-15-postgis-3 python3 "$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -1,0 +1,170 @@
+import Foundation
+import Glibc
+
+/// A tiny HTTP/1.1 server for webhook tests, on a free 127.0.0.1 port and threads of its own: it
+/// records every request and answers what its script says (status, headers, a delay first).
+public final class WebhookReceiver: @unchecked Sendable {
+    public struct Received: Sendable {
+        public let path: String
+        /// Header names in lower case.
+        public let headers: [String: String]
+        public let body: [UInt8]
+        public let at: Date
+
+        public var text: String { String(decoding: body, as: UTF8.self) }
+        public var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
+    }
+
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        /// Seconds to wait before answering (a receiver that hangs).
+        public var delay: Double
+
+        public init(_ status: Int, headers: [(String, String)] = [], delay: Double = 0) {
+            self.status = status
+            self.headers = headers
+            self.delay = delay
+        }
+
+        public static let ok = Reply(200)
+    }
+
+    /// The reply to the request with this index (0-based, in arrival order).
+    public typealias Script = @Sendable (_ index: Int, _ request: Received) -> Reply
+
+    public let port: UInt16
+    private let listener: Int32
+    private let lock = NSCondition()
+    private var received: [Received] = []
+    private var script: Script
+    private var stopped = false
+
+    public init(script: @escaping Script = { _, _ in .ok }) throws {
+        self.script = script
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var on: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 128) == 0 else {
+            Glibc.close(fd)
+            throw RawConnection.Failure(description: "the webhook receiver could not listen: errno \(errno)")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = UInt16(bigEndian: address.sin_port)
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "webhook-receiver"
+        thread.start()
+    }
+
+    /// `http://127.0.0.1:<port><path>`
+    public func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    public func setScript(_ script: @escaping Script) {
+        lock.withLock { self.script = script }
+    }
+
+    public var requests: [Received] { lock.withLock { received } }
+
+    /// Waits until at least `count` requests arrived; the requests then (fewer on time-out).
+    @discardableResult
+    public func waitFor(_ count: Int, timeout: Double = 10) -> [Received] {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while received.count < count && lock.wait(until: deadline) {}
+        return received
+    }
+
+    public func stop() {
+        lock.withLock { stopped = true }
+        shutdown(listener, Int32(SHUT_RDWR))
+    }
+
+    deinit {
+        Glibc.close(listener)
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func acceptLoop() {
+        while !isStopped {
+            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 200) > 0 else { continue }
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { continue }
+            let thread = Thread { [self] in serve(client) }
+            thread.name = "webhook-receiver-connection"
+            thread.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer { Glibc.close(fd) }
+        var buffer: [UInt8] = []
+        while !isStopped {
+            guard let (path, headers, body) = readRequest(fd, &buffer) else { return }
+            let request = Received(path: path, headers: headers, body: body, at: Date())
+            let reply: Reply = lock.withLock {
+                let index = received.count
+                received.append(request)
+                lock.broadcast()
+                return script(index, request)
+            }
+            if reply.delay > 0 { Thread.sleep(forTimeInterval: reply.delay) }
+            var head = "HTTP/1.1 \(reply.status) Scripted\r\nContent-Length: 2\r\n"
+            for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
+            let bytes = Array((head + "\r\nok").utf8)
+            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent == bytes.count else { return }
+        }
+    }
+
+    /// One request (head and Content-Length body); nil when the client closed or sent garbage.
+    private func readRequest(_ fd: Int32, _ buffer: inout [UInt8]) -> (String, [String: String], [UInt8])? {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var headEnd: Int?
+        while true {
+            if buffer.count >= 4 {
+                headEnd = (0...(buffer.count - 4)).first { buffer[$0..<($0 + 4)].elementsEqual(separator) }
+            }
+            if headEnd != nil { break }
+            guard fill(fd, &buffer) else { return nil }
+        }
+        guard let headEnd else { return nil }
+        let lines = String(decoding: buffer[..<headEnd], as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = lines.first?.split(separator: " ") ?? []
+        let path = requestLine.count > 1 ? String(requestLine[1]) : ""
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        let bodyStart = headEnd + 4
+        while buffer.count < bodyStart + length {
+            guard fill(fd, &buffer) else { return nil }
+        }
+        let body = Array(buffer[bodyStart..<(bodyStart + length)])
+        buffer.removeFirst(bodyStart + length)
+        return (path, headers, body)
+    }
+
+    private func fill(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return false }
+        buffer.append(contentsOf: chunk[..<n])
+        return true
+    }
+}

@@ -1,0 +1,81 @@
+# Webhooks section of scripts/bench (sourced): deliveries per second to a local receiver (the
+# nginx `return 200` above), and whether a receiver that never answers costs request workers.
+# It runs its own server on a database of its own: the bench server refuses private addresses,
+# and its dispatcher would claim these deliveries and refuse them.
+WH_PORT=$((BENCH_PORT + 3))
+WH_HANG_PORT=$((BENCH_PORT + 4))
+WH_ENDPOINTS="${WH_ENDPOINTS:-8}"
+WH_EVENTS="${WH_EVENTS:-500}"
+wh_base="http://127.0.0.1:$WH_PORT"
+pg_bin=$(pg_bin_dir)
+wh_db="insikt_bench_webhooks_$$"
+case "$DATABASE_URL" in
+    postgres://*|postgresql://*) wh_url="${DATABASE_URL%%\?*}"; wh_url="${wh_url%/*}/$wh_db"; wh_admin_url="${DATABASE_URL%%\?*}" ;;
+    *) wh_url="$DATABASE_URL dbname=$wh_db"; wh_admin_url="$DATABASE_URL" ;;
+esac
+wh_sql() { as_pg_user "$pg_bin/psql" "$1" -Atqc "$2"; }
+wh_sql "$wh_admin_url" "CREATE DATABASE $wh_db"
+
+wh_cleanup() {
+    [ -n "${wh_server_pid:-}" ] && kill -TERM "$wh_server_pid" 2>/dev/null && wait "$wh_server_pid" 2>/dev/null
+    [ -n "${wh_hang_pid:-}" ] && kill "$wh_hang_pid" 2>/dev/null && wait "$wh_hang_pid" 2>/dev/null
+    wh_server_pid= wh_hang_pid=
+    wh_sql "$wh_admin_url" "DROP DATABASE IF EXISTS $wh_db WITH (FORCE)" || true
+}
+trap 'wh_cleanup; cleanup' EXIT
+
+DATABASE_URL="$wh_url" ADMIN_KEY="$BENCH_KEY" "$ROOT/.build/release/insikt" serve --port "$WH_PORT" --access-log off \
+    --webhook-allow-private --webhook-concurrency 4 --webhook-timeout 2 2>"$work/webhooks-server.log" &
+wh_server_pid=$!
+for _ in $(seq 1 50); do curl -sf "$wh_base/healthz" >/dev/null && break; sleep 0.2; done
+
+wh_json() { curl -s "${auth[@]}" -H 'Content-Type: application/json' "$@"; }
+wh_ids=()
+for i in $(seq 1 "$WH_ENDPOINTS"); do
+    wh_ids+=("$(wh_json -X POST --data "{\"url\": \"http://127.0.0.1:$NGINX_PORT/hook/$i\"}" "$wh_base/webhooks" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')")
+done
+wh_set_enabled() { for id in "${wh_ids[@]}"; do wh_json -X PATCH --data "{\"enabled\": $1}" -o /dev/null "$wh_base/webhooks/$id"; done; }
+wh_import='{"citizens": [{"citizen_id": 1, "town": "a", "street": "b", "building": "c", "apartment": 1, "name": "d", "birth_date": "01.02.1990", "gender": "male", "relatives": []}]}'
+wh_succeeded() { wh_sql "$wh_url" "SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'"; }
+
+echo "[insikt] webhooks: $WH_EVENTS events to $WH_ENDPOINTS endpoints on a local receiver" >&2
+wh_rates=()
+for _ in $(seq 1 "$RUNS"); do
+    # Paused endpoints gather no deliveries; resumed, they get the backlog at full speed.
+    wh_set_enabled false
+    seq 1 "$WH_EVENTS" | xargs -P 8 -I{} curl -s "${auth[@]}" -o /dev/null -H 'Content-Type: application/json' \
+        --data "$wh_import" "$wh_base/imports"
+    before=$(wh_succeeded)
+    target=$((before + WH_EVENTS * WH_ENDPOINTS))
+    start=$(date +%s.%N)
+    wh_set_enabled true
+    deadline=$(( $(date +%s) + 120 ))
+    while [ "$(wh_succeeded)" -lt "$target" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
+    done_count=$(( $(wh_succeeded) - before ))
+    wh_rates+=("$(awk -v n="$done_count" -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.0f", n / (e - s) }')")
+done
+
+echo "[insikt] webhooks: the API while every sender waits on a receiver that never answers" >&2
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(512)
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$WH_HANG_PORT" &
+wh_hang_pid=$!
+read -r calm_rps _ calm_p99 < <(RUNS=1 measure "$wh_base/webhooks")
+wh_set_enabled false
+for i in $(seq 1 8); do
+    wh_json -X POST --data "{\"url\": \"http://127.0.0.1:$WH_HANG_PORT/hang/$i\"}" -o /dev/null "$wh_base/webhooks"
+done
+for _ in $(seq 1 20); do curl -s "${auth[@]}" -o /dev/null -H 'Content-Type: application/json' --data "$wh_import" "$wh_base/imports"; done
+sleep 1
+read -r hung_rps _ hung_p99 < <(RUNS=1 measure "$wh_base/webhooks")
+
+row "webhook deliveries to a local receiver ($WH_ENDPOINTS endpoints, 4 sender threads)" "$(med "${wh_rates[@]}") deliveries/s" "≥ 500/s"
+row "\`GET /webhooks\` while every sender waits on a hanging receiver / calm" "${hung_rps} vs ${calm_rps} req/s, p99 ${hung_p99} vs ${calm_p99} ms" "no request worker taken"
+wh_cleanup
+trap cleanup EXIT

@@ -20,3 +20,11 @@ done
 demand_airports=$(psql "$DATABASE_URL" -Atq -c "SELECT count(*) FROM airports WHERE deleted_at IS NULL" 2>/dev/null || echo "?")
 row "\`GET .../towns/stat/demand\` (10,000 citizens, ${demand_airports} airports; right after the import / steady)" "$(med "${first_demand[@]}") ms / $(med "${demand_ms[@]}") ms" "≤ 20 ms"
 row "\`GET .../towns/stat/demand\` with 21 age groups, \`as_of\`, \`country\`" "$(med "${demand_groups_ms[@]}") ms" "≤ 20 ms"
+
+echo "[insikt] demand: the same as SVG, alternating with JSON" >&2
+json_ms=() svg_ms=()
+for _ in $(seq 1 $((RUNS * 5))); do
+    json_ms+=("$(curl -s "${auth[@]}" -o /dev/null -w '%{time_total}\n' "$base/imports/$demand_import/towns/stat/demand" | ms)")
+    svg_ms+=("$(curl -s "${auth[@]}" -o /dev/null -w '%{time_total}\n' -H 'Accept: image/svg+xml' "$base/imports/$demand_import/towns/stat/demand" | ms)")
+done
+row "\`GET .../towns/stat/demand\` as SVG vs JSON (alternating)" "$(med "${svg_ms[@]}") ms vs $(med "${json_ms[@]}") ms" "≤ 5 ms more than JSON"

@@ -136,24 +136,8 @@ public struct ListAirportsHandler: Sendable {
     private func nextLink(_ keyset: (name: String, value: String), _ items: [(name: String, value: String)]) -> String {
         var parts = ["\(keyset.name)=\(keyset.value)"]
         for item in items where item.name != keyset.name {
-            parts.append("\(item.name)=\(QueryEncoding.encode(item.value))")
+            parts.append("\(item.name)=\(PercentEncoding.encode(item.value))")
         }
         return "/airports?" + parts.joined(separator: "&")
-    }
-}
-
-enum QueryEncoding {
-    static func encode(_ value: String) -> String {
-        var out = ""
-        for b in value.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(UnicodeScalar(b))
-            default:
-                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
-            }
-        }
-        return out
     }
 }

@@ -1,3 +1,4 @@
+import Dates
 /// One citizen of an import.
 public struct Citizen: Equatable, Sendable {
     public var citizenId: Int64

@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Dates
 
 /// Every rule of citizens.md, reporting up to `maxErrors` problems, each with its JSON Pointer.
 public struct CitizenValidator {

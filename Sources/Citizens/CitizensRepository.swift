@@ -1,6 +1,7 @@
 import Events
 import JSON
 import Postgres
+import Dates
 
 /// All SQL of the citizens domain. Every read is one range scan of the citizens primary key
 /// (import_id, citizen_id), so plans do not depend on statistics of freshly written rows.

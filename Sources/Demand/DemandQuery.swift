@@ -1,16 +1,17 @@
 import HTTP
 import JSON
+import Dates
 
 /// The query of `GET .../towns/stat/demand`: `age_groups`, `as_of`, `country`.
 public struct DemandQuery: Equatable, Sendable {
     public static let parameterNames: Set<String> = ["age_groups", "as_of", "country"]
 
     public var ageGroups = AgeGroups.standard
-    public var asOf: ReportDate
+    public var asOf: CivilDate
     /// Narrows every town's airports to this country (compared like town names).
     public var country: String?
 
-    public init(ageGroups: AgeGroups = .standard, asOf: ReportDate, country: String? = nil) {
+    public init(ageGroups: AgeGroups = .standard, asOf: CivilDate, country: String? = nil) {
         self.ageGroups = ageGroups
         self.asOf = asOf
         self.country = country
@@ -18,7 +19,7 @@ public struct DemandQuery: Equatable, Sendable {
 
     /// From the query's items (names already checked against `parameterNames`); a 400 lists
     /// every parameter that is wrong and says what it must be.
-    public init(items: [(name: String, value: String)], today: ReportDate) throws {
+    public init(items: [(name: String, value: String)], today: CivilDate) throws {
         asOf = today
         var errors: [ProblemField] = []
         var seen = Set<String>()
@@ -38,7 +39,7 @@ public struct DemandQuery: Equatable, Sendable {
                         + "in ascending order, separated by commas, e.g. 18,25,35,45,55,65 (got \"\(item.value)\")")
                 }
             case "as_of":
-                if let date = ReportDate(iso: item.value) { asOf = date } else {
+                if let date = CivilDate(iso: item.value) { asOf = date } else {
                     fail("as_of", "must be a calendar date as YYYY-MM-DD, e.g. 2024-03-01 (got \"\(item.value)\")")
                 }
             case "country":

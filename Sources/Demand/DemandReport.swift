@@ -1,3 +1,4 @@
+import Dates
 /// Demand by town and age group for one import: what `GET .../towns/stat/demand` answers, as a
 /// plain value that every encoding (JSON now, SVG and HTML later) renders.
 public struct DemandReport: Equatable, Sendable {
@@ -59,12 +60,12 @@ public struct DemandReport: Equatable, Sendable {
         }
     }
 
-    public var asOf: ReportDate
+    public var asOf: CivilDate
     public var ageGroups: [AgeGroup]
     /// Every town of the import, ordered by the code points of the name (as the percentiles are).
     public var towns: [Town]
 
-    public init(asOf: ReportDate, ageGroups: [AgeGroup], towns: [Town]) {
+    public init(asOf: CivilDate, ageGroups: [AgeGroup], towns: [Town]) {
         self.asOf = asOf
         self.ageGroups = ageGroups
         self.towns = towns
@@ -92,7 +93,7 @@ public struct DemandReport: Equatable, Sendable {
 
     /// The report from count rows (grouped by town, towns in order, each town's rows together)
     /// and the airports of each town by the town's position in that order.
-    public static func assemble(asOf: ReportDate, ageGroups: AgeGroups, counts: [CountRow],
+    public static func assemble(asOf: CivilDate, ageGroups: AgeGroups, counts: [CountRow],
                                 airports: [Int: [Airport]]) -> DemandReport {
         let groups = ageGroups.groups
         var towns: [Town] = []

@@ -22,7 +22,7 @@ public struct TownAliasHandlers: Sendable {
                 extra: [("parameter", .string("town"))])])
         }
         var response = Response.json(stored.created ? 201 : 200, TownAliasHandlers.document(stored.alias))
-        if stored.created { response.headers.add("Location", "/town-aliases/" + PathSegment.encode(stored.alias.town)) }
+        if stored.created { response.headers.add("Location", "/town-aliases/" + PercentEncoding.encode(stored.alias.town)) }
         return response
     }
 
@@ -113,22 +113,5 @@ public struct TownAliasHandlers: Sendable {
         w.raw(",\"country\":")
         if let country = alias.country { w.string(country) } else { w.raw("null") }
         w.raw("}")
-    }
-}
-
-/// A path segment percent-encoded (RFC 3986 unreserved characters kept).
-enum PathSegment {
-    static func encode(_ value: String) -> String {
-        var out = ""
-        for b in value.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(UnicodeScalar(b))
-            default:
-                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
-            }
-        }
-        return out
     }
 }

@@ -84,27 +84,10 @@ struct FeedQuery {
     func next(after position: Int64) -> String {
         var link = "/events?after=\(position)"
         if given.contains("limit") { link += "&limit=\(limit)" }
-        if !types.isEmpty { link += "&types=" + FeedQuery.escape(types.joined(separator: ",")) }
-        if let subject { link += "&subject=" + FeedQuery.escape(subject) }
+        if !types.isEmpty { link += "&types=" + PercentEncoding.encode(types.joined(separator: ",")) }
+        if let subject { link += "&subject=" + PercentEncoding.encode(subject) }
         if given.contains("wait") { link += "&wait=\(wait == wait.rounded() ? String(Int(wait)) : String(wait))" }
         return link
     }
-
-    static func escape(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ","):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
 }
 
-extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}

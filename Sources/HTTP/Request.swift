@@ -74,6 +74,23 @@ public struct PathParameters: Sendable {
     }
 }
 
+/// Percent-encoding of a path segment or query value: RFC 3986's unreserved characters stay.
+public enum PercentEncoding {
+    public static func encode(_ value: String) -> String {
+        var out = ""
+        for b in value.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(UnicodeScalar(b))
+            default:
+                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+}
+
 enum PercentDecoding {
     static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {

@@ -1,4 +1,5 @@
 import Citizens
+import Dates
 import Demand
 import HTTP
 
@@ -21,8 +22,9 @@ public struct ImportReportHandler: Sendable {
         guard let summary = try citizens.importSummary(importId) else {
             throw HTTPError.notFound("Import \(importId) does not exist.")
         }
-        let percentiles = CitizenStatistics.agePercentiles(try citizens.agesByTown(importId: importId, today: .todayUTC()))
-        let report = try demand.report(importId: importId, DemandQuery(asOf: .todayUTC()))
+        let today = CivilDate.todayUTC()  // one day for both computations
+        let percentiles = CitizenStatistics.agePercentiles(try citizens.agesByTown(importId: importId, today: today))
+        let report = try demand.report(importId: importId, DemandQuery(asOf: today))
         let page = ImportReportPage(importId: importId, summary: summary, percentiles: percentiles, demand: report)
         var response = Response(status: 200, contentType: "text/html; charset=utf-8", body: page.html())
         response.headers.add("X-Content-Type-Options", "nosniff")

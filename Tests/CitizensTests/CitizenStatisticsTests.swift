@@ -1,5 +1,6 @@
 @testable import Citizens
 import Testing
+import Dates
 
 @Suite struct CitizenStatisticsTests {
     @Test func datesParseOnlyZeroPaddedRealDates() {

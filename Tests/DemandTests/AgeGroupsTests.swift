@@ -1,5 +1,6 @@
 @testable import Demand
 import Testing
+import Dates
 
 @Suite struct AgeGroupsTests {
     @Test func theStandardBoundsAndTheirGroups() {
@@ -27,22 +28,22 @@ import Testing
     }
 }
 
-@Suite struct ReportDateTests {
+@Suite struct CivilDateTests {
     @Test func validDatesRoundTrip() {
         for text in ["2024-02-29", "2023-03-01", "0999-12-31", "9999-01-01", "2000-02-29"] {
-            #expect(ReportDate(iso: text)?.iso == text)
+            #expect(CivilDate(iso: text)?.iso == text)
         }
-        #expect(ReportDate(iso: "2024-03-01")?.number == 20240301)
+        #expect(CivilDate(iso: "2024-03-01")?.number == 20240301)
     }
 
     @Test(arguments: ["2023-02-29", "1900-02-29", "2024-02-30", "2024-04-31", "2024-13-01", "2024-00-10", "0000-01-01",
                       "2024-3-01", "01.03.2024", "2024-03-01T00:00", "", "２０２４-03-01"])
     func invalidDatesAreRefused(_ text: String) {
-        #expect(ReportDate(iso: text) == nil)
+        #expect(CivilDate(iso: text) == nil)
     }
 
     @Test func todayIsARealDate() {
-        let today = ReportDate.todayUTC()
-        #expect(ReportDate(iso: today.iso) == today)
+        let today = CivilDate.todayUTC()
+        #expect(CivilDate(iso: today.iso) == today)
     }
 }

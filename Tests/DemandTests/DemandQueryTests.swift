@@ -1,9 +1,10 @@
 @testable import Demand
 import HTTP
 import Testing
+import Dates
 
 @Suite struct DemandQueryTests {
-    let today = ReportDate(year: 2024, month: 5, day: 17)!
+    let today = CivilDate(year: 2024, month: 5, day: 17)!
 
     @Test func defaultsAreTheStandardGroupsTodayAndEveryCountry() throws {
         let query = try DemandQuery(items: [], today: today)

@@ -1,10 +1,12 @@
 @testable import Demand
+import HTTP
 import Foundation
 import JSON
 import Testing
+import Dates
 
 @Suite struct DemandReportTests {
-    let asOf = ReportDate(year: 2024, month: 3, day: 1)!
+    let asOf = CivilDate(year: 2024, month: 3, day: 1)!
     let groups = AgeGroups(bounds: [18, 65])!
 
     @Test func everyGroupIsPresentWithZerosAndResidentsAreTheirSum() {
@@ -65,7 +67,7 @@ import Testing
     }
 
     @Test func aLocationSegmentIsPercentEncoded() {
-        #expect(PathSegment.encode("Москва") == "%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0")
-        #expect(PathSegment.encode("St. Louis/x") == "St.%20Louis%2Fx")
+        #expect(PercentEncoding.encode("Москва") == "%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0")
+        #expect(PercentEncoding.encode("St. Louis/x") == "St.%20Louis%2Fx")
     }
 }

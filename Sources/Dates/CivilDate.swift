@@ -1,13 +1,15 @@
 import Glibc
 
-/// A calendar date without time or zone, as citizens' birth dates are.
+/// A calendar date without time or zone: citizens' birth dates, the day a report is computed for.
 public struct CivilDate: Equatable, Comparable, Sendable {
     public let year: Int
     public let month: Int
     public let day: Int
 
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year), year >= 1 else { return nil }
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year) else {
+            return nil
+        }
         self.year = year
         self.month = month
         self.day = day
@@ -16,23 +18,16 @@ public struct CivilDate: Equatable, Comparable, Sendable {
     /// Exactly `DD.MM.YYYY`, zero-padded, a real calendar date.
     public init?(dotted text: String) {
         let b = Array(text.utf8)
-        guard b.count == 10, b[2] == UInt8(ascii: "."), b[5] == UInt8(ascii: ".") else { return nil }
-        func digits(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for i in range {
-                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
-                value = value * 10 + Int(b[i] - 0x30)
-            }
-            return value
-        }
-        guard let d = digits(0..<2), let m = digits(3..<5), let y = digits(6..<10) else { return nil }
+        guard b.count == 10, b[2] == UInt8(ascii: "."), b[5] == UInt8(ascii: "."),
+              let d = CivilDate.digits(b, 0..<2), let m = CivilDate.digits(b, 3..<5), let y = CivilDate.digits(b, 6..<10) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
-    /// `YYYY-MM-DD`, as PostgreSQL prints a date.
+    /// Exactly `YYYY-MM-DD`, zero-padded, a real calendar date (as PostgreSQL prints one).
     public init?(iso text: String) {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+              let y = CivilDate.digits(b, 0..<4), let m = CivilDate.digits(b, 5..<7), let d = CivilDate.digits(b, 8..<10) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
@@ -47,6 +42,10 @@ public struct CivilDate: Equatable, Comparable, Sendable {
         let y = String(year)
         return "\(String(repeating: "0", count: max(0, 4 - y.count)))\(y)-\(two(month))-\(two(day))"
     }
+
+    /// YYYYMMDD as a number: full years between two dates are the difference of these numbers
+    /// divided by 10000 (the rule of the percentile and demand endpoints).
+    public var number: Int { year * 10000 + month * 100 + day }
 
     public static func < (a: CivilDate, b: CivilDate) -> Bool {
         (a.year, a.month, a.day) < (b.year, b.month, b.day)
@@ -66,6 +65,15 @@ public struct CivilDate: Equatable, Comparable, Sendable {
         var years = today.year - year
         if (today.month, today.day) < (month, day) { years -= 1 }
         return years
+    }
+
+    static func digits(_ b: [UInt8], _ range: Range<Int>) -> Int? {
+        var value = 0
+        for i in range {
+            guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+            value = value * 10 + Int(b[i] - 0x30)
+        }
+        return value
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -48,9 +48,11 @@ struct FeedQuery {
                 }
             }
         }
-        if query.after == nil, let last = request.headers["Last-Event-ID"] {
-            if let value = Int64(last.trimmingCharacters(in: .whitespaces)), value >= 0 { query.after = value } else {
-                refuse("Last-Event-ID", "must be an event position")
+        if let last = request.headers["Last-Event-ID"] {
+            if let value = Int64(last.trimmingCharacters(in: .whitespaces)), value >= 0 {
+                if query.after == nil { query.after = value }  // ?after= wins when both are given
+            } else {
+                refuse("Last-Event-ID", "must be an event position (the id: of the last event received)")
             }
         }
         guard errors.isEmpty else { throw HTTPError.badRequest("The feed query is not valid.", errors: errors) }
@@ -68,7 +70,7 @@ struct FeedQuery {
         FROM events_horizon h
         LEFT JOIN LATERAL (
             SELECT id, type, aggregateid, payload FROM events
-            WHERE id > greatest(coalesce($1, 0), h.deleted_through)
+            WHERE id > greatest(coalesce($1::bigint, 0), h.deleted_through)
               AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS p(prefix) WHERE starts_with(type, p.prefix)))
               AND ($3::text IS NULL OR starts_with(aggregateid, $3))
             ORDER BY id

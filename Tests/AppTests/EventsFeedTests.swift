@@ -115,6 +115,13 @@ import TestSupport
             let r = try httpRequest(port: port, "GET", "/events?\(bad)")
             #expect(r.status == 400 && r.errors?.isEmpty == false, "\(bad): \(r.summary)")
         }
+        for bad in ["", "x", "-3"] {
+            let r = try httpRequest(port: port, "GET", "/events?after=0", headers: [("Last-Event-ID", bad)])
+            #expect(r.status == 400, "Last-Event-ID '\(bad)': \(r.summary)")
+        }
+        // Positions beyond 32 bits are positions like any other (a 64-bit sequence).
+        let far = try httpRequest(port: port, "GET", "/events?after=4765487953778750", headers: [("Last-Event-ID", "4765487953778750")])
+        #expect(far.status == 200 && far.dataArray?.isEmpty == true, "\(far.summary)")
         #expect(try httpRequest(port: port, "GET", "/events", key: nil).status == 401)
     }
 

@@ -26,9 +26,10 @@ let package = Package(
         .target(name: "Airports", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
         .target(name: "Events", dependencies: ["HTTP", "JSON", "Postgres"]),
+        .target(name: "Jobs", dependencies: ["CCrypto", "Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Demand", dependencies: ["Charts", "HTTP", "JSON", "Postgres"]),
         .target(name: "Report", dependencies: ["Citizens", "Demand", "HTTP"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report", "Jobs"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Access", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
         .testTarget(name: "DemandTests", dependencies: ["Demand", "HTTP", "JSON", "Postgres", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Access", "Airports", "Events", "HTTP", "JSON", "Postgres", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "HTTP"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -31,6 +31,7 @@ import TestSupport
         "GET /imports/{import_id:int}/towns/stat/demand": "reader",
         "GET /town-aliases": "reader", "GET /town-aliases/{town}": "reader",
         "PUT /town-aliases/{town}": "editor", "DELETE /town-aliases/{town}": "editor",
+        "GET /jobs": "reader", "GET /jobs/{id:int}": "reader", "GET /jobs/{id:int}/log": "reader", "DELETE /jobs/{id:int}": "editor",
     ]
 
     static var routes: [Route] { TestEnvironment.application.server.router.routes }
@@ -115,8 +116,10 @@ import TestSupport
                 let viaHeader = level == 1 ? [("X-API-Key", key.text)] : [("Authorization", "Bearer \(key.text)")]
                 let r = try httpRequest(port: port, route.method.description, path, headers: viaHeader,
                                         body: route.method == .GET || route.method == .DELETE ? nil : [])
+                // Past the gate, an editor may cancel only the jobs it started (job 1 may be another key's).
+                let notTheStarter = r.status == 403 && problemDetail(r).hasPrefix("Only the key that started job")
                 if level + 1 >= route.access.level {
-                    #expect(r.status != 401 && r.status != 403, "\(route.method) \(path) as \(level + 1): \(r.status) \(r.text)")
+                    #expect(r.status != 401 && (r.status != 403 || notTheStarter), "\(route.method) \(path) as \(level + 1): \(r.status) \(r.text)")
                 } else {
                     #expect(r.status == 403, "\(route.method) \(path) as \(level + 1): \(r.status) \(r.text)")
                     #expect(problemDetail(r).contains("needs the \(route.access.name) role") && r.text.contains(#""title":"Forbidden""#), "\(r.text)")

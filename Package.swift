@@ -29,9 +29,10 @@ let package = Package(
         .target(name: "Airports", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
         .target(name: "Events", dependencies: ["CCrypto", "CLibCurl", "HTTP", "JSON", "Postgres"]),
+        .target(name: "Jobs", dependencies: ["CCrypto", "Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Demand", dependencies: ["Charts", "Dates", "HTTP", "JSON", "Postgres"]),
         .target(name: "Report", dependencies: ["Citizens", "Dates", "Demand", "HTTP"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report", "Jobs"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Access", "Events", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
         .testTarget(name: "DemandTests", dependencies: ["Dates", "Demand", "HTTP", "JSON", "Postgres", "TestSupport"]),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "HTTP"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Access", "Airports", "CCrypto", "Events", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -61,8 +61,10 @@ public struct AirportsRepository: Sendable {
     /// Runs `produce` (which writes COPY text lines for the CSV columns and returns the row count)
     /// into a staging table, then upserts by id, all in one transaction. Rows whose values do not
     /// change keep their version; delete-flagged rows in the file are revived.
-    /// One `insikt.airports.uploaded` event when rows changed, in the same transaction.
-    public func upload(actor: EventActor?, _ produce: (CopyWriter) throws -> Int) throws -> UploadResult {
+    /// One `insikt.airports.uploaded` event when rows changed, in the same transaction;
+    /// `beforeCommit` runs last in it (a job records its success in the same commit).
+    public func upload(actor: EventActor?, beforeCommit: (PostgresConnection, UploadResult) throws -> Void = { _, _ in },
+                       _ produce: (CopyWriter) throws -> Int) throws -> UploadResult {
         try pool.transaction(retry: false) { connection in
             let result = try uploadRows(connection, produce)
             if result.inserted + result.updated > 0 {
@@ -73,6 +75,7 @@ public struct AirportsRepository: Sendable {
                 try EventOutbox.record(connection, type: "insikt.airports.uploaded", subject: "/airports", aggregateType: "airports",
                                        data: data.bytes, actor: actor)
             }
+            try beforeCommit(connection, result)
             return result
         }
     }

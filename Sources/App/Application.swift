@@ -1,6 +1,7 @@
 import Access
 import Events
 import HTTP
+import Jobs
 import Postgres
 
 /// Everything that configures the product beyond the HTTP engine.
@@ -35,6 +36,16 @@ public struct AppConfiguration: Sendable {
     public var eventsRetentionDays = 7.0
     /// Webhook delivery (`--webhook-timeout`, `--webhook-retry-schedule`, `--webhook-allow-private`, ...).
     public var webhooks = WebhookSettings()
+    /// Threads running jobs, apart from the request workers (`--job-workers`; nil: one per core).
+    public var jobWorkers: Int?
+    /// Runs of a job that fails transiently (`--job-attempts`).
+    public var jobAttempts = 3
+    /// Seconds a running job's lease lasts without a heartbeat (`--job-lease`).
+    public var jobLease = 30.0
+    /// Seconds between looks for jobs queued by other servers or left by dead ones.
+    public var jobPollInterval = 1.0
+    /// The first back-off before a job's retry, in seconds; it doubles each time, with jitter.
+    public var jobRetryDelay = 0.5
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -50,6 +61,7 @@ public final class Application: @unchecked Sendable {
     public let eventNotifier: EventNotifier
     public let eventRetention: EventRetention
     public let webhooks: WebhookDispatcher
+    public let jobRunners: JobRunners
 
     public init(_ configuration: AppConfiguration) {
         self.configuration = configuration
@@ -77,11 +89,29 @@ public final class Application: @unchecked Sendable {
         webhookSettings.retentionDays = configuration.eventsRetentionDays
         webhooks = WebhookDispatcher(settings: webhookSettings, databaseURL: configuration.databaseURL, notifier: eventNotifier,
                                      isReady: { [database] in database.isMigrated })
+        var runners = JobRunners.Configuration()
+        if let workers = configuration.jobWorkers { runners.workers = workers }
+        runners.attempts = max(1, configuration.jobAttempts)
+        runners.lease = configuration.jobLease
+        runners.pollInterval = configuration.jobPollInterval
+        runners.retryDelay = configuration.jobRetryDelay
+        // A pool of their own, so jobs never take the request workers' connections: each runner
+        // holds one for its work's transaction and one to read the stored body; one for the heartbeat.
+        var jobPool = poolConfiguration
+        jobPool.size = 2 * max(0, runners.workers) + 2
+        jobPool.acquireTimeout = 10
+        let jobsPool = PostgresPool(jobPool)
+        let database = database
+        jobRunners = JobRunners(configuration: runners, repository: JobsRepository(pool: jobsPool),
+                                works: JobWorks.make(pool: jobsPool), isReady: { database.isMigrated })
+        let jobsRepository = JobsRepository(pool: database.pool)
         Routes.register(on: router, database: database, metrics: server.metrics,
                         docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory),
                         keys: KeyHandlers(repository: keysRepository, cache: keys),
                         events: EventFeedHandler(notifier: eventNotifier),
-                        webhooks: WebhookHandlers(pool: database.pool, dispatcher: webhooks))
+                        webhooks: WebhookHandlers(pool: database.pool, dispatcher: webhooks),
+                        jobs: JobHandlers(repository: jobsRepository),
+                        jobIntake: JobIntake(repository: jobsRepository, wake: { [jobRunners] in jobRunners.wake() }))
     }
 
     public var port: UInt16 { server.port }
@@ -98,11 +128,13 @@ public final class Application: @unchecked Sendable {
         eventNotifier.start()
         eventRetention.start()
         webhooks.start()
+        jobRunners.start()
         try server.start()
     }
 
     public func stop() {
         server.shutdown()
+        jobRunners.stop()
         keys.stop()
         eventNotifier.stop()
         eventRetention.stop()

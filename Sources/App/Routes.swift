@@ -4,13 +4,14 @@ import Citizens
 import Demand
 import Events
 import HTTP
+import Jobs
 import Report
 
 /// The one table of every endpoint the server has, and who may call it (access.md): `.open`,
 /// or the least role a key needs. The gate checks it before a handler runs or a body is read.
 public enum Routes {
     static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers, keys: KeyHandlers,
-                         events: EventFeedHandler, webhooks: WebhookHandlers) {
+                         events: EventFeedHandler, webhooks: WebhookHandlers, jobs: JobHandlers, jobIntake: JobIntake) {
         router.add(.GET, "/healthz", access: .open, execution: .eventLoop) { try HealthHandlers.healthz($0) }
         router.add(.GET, "/readyz", access: .open, HealthHandlers.readyz { database.readiness() })
         router.add(.GET, "/metrics", access: .admin, HealthHandlers.metrics(metrics))
@@ -26,7 +27,8 @@ public enum Routes {
         let agePercentiles = AgePercentilesHandler(repository: citizens)
         let listImports = ListImportsHandler(repository: citizens)
         router.add(.GET, "/imports", access: .reader, database.guarded { try listImports.handle($0) })
-        router.add(.POST, "/imports", access: .editor, database.guarded { try importCitizens.handle($0) })
+        router.add(.POST, "/imports", access: .editor, database.guarded(
+            jobIntake.accepting(.import, check: ImportCitizensHandler.checkContentType) { try importCitizens.handle($0) }))
         router.add(.GET, "/imports/{import_id:int}/citizens", access: .reader, database.guarded { try listCitizens.handle($0) })
         router.add(.PATCH, "/imports/{import_id:int}/citizens/{citizen_id:int}", access: .editor, database.guarded { try patchCitizen.handle($0) })
         router.add(.GET, "/imports/{import_id:int}/citizens/birthdays", access: .reader, database.guarded { try birthdays.handle($0) })
@@ -37,8 +39,9 @@ public enum Routes {
         let list = ListAirportsHandler(repository: airports)
         let items = AirportHandlers(repository: airports)
         let links = AirportLinkHandlers(repository: airports)
-        router.add(.POST, "/upload", access: .editor, database.guarded { try upload.handle($0) })
-        router.add(.POST, "/airports/upload", access: .editor, database.guarded { try upload.handle($0) })
+        let uploadOrJob = jobIntake.accepting(.airportsUpload, check: UploadAirportsHandler.checkContentType) { try upload.handle($0) }
+        router.add(.POST, "/upload", access: .editor, database.guarded(uploadOrJob))
+        router.add(.POST, "/airports/upload", access: .editor, database.guarded(uploadOrJob))
         router.add(.GET, "/airports", access: .reader, database.guarded { try list.handle($0) })
         router.add(.POST, "/airports", access: .editor, database.guarded { try items.create($0) })
         router.add(.GET, "/airports/{id:int}", access: .reader, nonBlocking: database.nonBlocking { items.get($0, on: $2, $3) })
@@ -75,6 +78,12 @@ public enum Routes {
         router.add(.GET, "/webhooks/{id:int}/deliveries", access: .admin, database.guarded { try webhooks.deliveries($0) })
         router.add(.POST, "/webhooks/{id:int}/deliveries/{delivery_id:int}/retry", access: .admin,
                    database.guarded { try webhooks.retry($0) })
+
+        router.add(.GET, "/jobs", access: .reader, database.guarded { try jobs.list($0) })
+        router.add(.GET, "/jobs/{id:int}", access: .reader, database.guarded { try jobs.get($0) })
+        router.add(.GET, "/jobs/{id:int}/log", access: .reader, database.guarded { try jobs.log($0) })
+        // An editor may cancel the jobs it started, an admin any (checked by the handler).
+        router.add(.DELETE, "/jobs/{id:int}", access: .editor, database.guarded { try jobs.cancel($0) })
 
         router.add(.POST, "/keys", access: .admin, database.guarded { try keys.create($0) })
         router.add(.GET, "/keys", access: .admin, database.guarded { try keys.list($0) })

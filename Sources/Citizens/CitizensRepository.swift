@@ -22,8 +22,10 @@ public struct CitizensRepository: Sendable {
 
     /// Stores an import in one transaction and returns its id. `produce` hands citizens to the
     /// writer it is given as it finds them (they stream into COPY); if it throws, nothing is stored.
-    /// Its `insikt.import.created` event is written in the same transaction.
-    public func createImport(actor: EventActor?, _ produce: (_ store: (Citizen) throws -> Void) throws -> Void) throws -> Int64 {
+    /// Its `insikt.import.created` event is written in the same transaction; `beforeCommit` runs
+    /// last in it, with the import's id (a job records its success in the same commit).
+    public func createImport(actor: EventActor?, beforeCommit: (PostgresConnection, Int64) throws -> Void = { _, _ in },
+                             _ produce: (_ store: (Citizen) throws -> Void) throws -> Void) throws -> Int64 {
         try pool.transaction { connection in
             let importId = try connection.query("INSERT INTO imports DEFAULT VALUES RETURNING import_id").int(0, 0)!
             let prefix = Array("\(importId)\t".utf8)
@@ -53,6 +55,7 @@ public struct CitizensRepository: Sendable {
             data.raw("{\"import_id\":"); data.int(importId); data.raw(",\"citizens\":"); data.int(stored); data.raw("}")
             try EventOutbox.record(connection, type: "insikt.import.created", subject: "/imports/\(importId)", aggregateType: "import",
                                    data: data.bytes, actor: actor)
+            try beforeCommit(connection, importId)
             return importId
         }
     }

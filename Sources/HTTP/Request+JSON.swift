@@ -29,10 +29,11 @@ extension HTTPError {
 /// Which Content-Type values are JSON: `application/json`, any `+json` type
 /// (`application/merge-patch+json`), with parameters, or none at all (a bare curl -d sends one,
 /// but scripts often send none). A charset other than UTF-8 is refused: JSON is UTF-8 (RFC 8259).
-enum JSONMediaType {
+public enum JSONMediaType {
     static let expected = "application/json"
 
-    static func check(_ contentType: String?, method: HTTPMethod) throws {
+    /// Refuses (415) a Content-Type that is not JSON; none at all is taken as JSON.
+    public static func check(_ contentType: String?, method: HTTPMethod) throws {
         guard let contentType else { return }
         let parts = contentType.split(separator: ";", omittingEmptySubsequences: false)
         let mediaType = parts[0].trimmingASCIIWhitespace().lowercased()

@@ -82,6 +82,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Threads sending webhook deliveries. [env: WEBHOOK_CONCURRENCY, default: 4]")
     var webhookConcurrency: Int?
 
+    @Option(help: "Threads running jobs (Prefer: respond-async imports and uploads), apart from the worker threads. [env: JOB_WORKERS, default: cores]")
+    var jobWorkers: Int?
+
+    @Option(help: "Runs of a job that fails transiently (connection lost, 40001, 40P01, 57P01), with exponential back-off and jitter. [env: JOB_ATTEMPTS, default: 3]")
+    var jobAttempts: Int?
+
+    @Option(help: "Seconds a running job's lease lasts without a heartbeat; a job of a server that died runs again after it. [env: JOB_LEASE, default: 30]")
+    var jobLease: Double?
+
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
     var noMigrate = false
 
@@ -172,6 +181,18 @@ struct Serve: ParsableCommand {
         if let v = try setting(webhookConcurrency, "WEBHOOK_CONCURRENCY") {
             guard (1...256).contains(v) else { throw ValidationError("the webhook concurrency must be from 1 to 256 threads") }
             app.webhooks.concurrency = v
+        }
+        if let v = try setting(jobWorkers, "JOB_WORKERS") {
+            guard v >= 0 else { throw ValidationError("the job workers must not be negative") }
+            app.jobWorkers = v
+        }
+        if let v = try setting(jobAttempts, "JOB_ATTEMPTS") {
+            guard v >= 1 else { throw ValidationError("the job attempts must be at least 1") }
+            app.jobAttempts = v
+        }
+        if let v = try setting(jobLease, "JOB_LEASE") {
+            guard v >= 0.1 else { throw ValidationError("the job lease must be at least 0.1 seconds") }
+            app.jobLease = v
         }
 
         Server.blockTerminationSignals()

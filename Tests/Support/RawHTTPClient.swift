@@ -26,7 +26,8 @@ public final class RawConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            Glibc.close(fd)
+            // No close here: deinit closes fd (a class whose init throws after its properties are
+            // set is deinitialised), and closing twice can close another thread's new socket.
             throw Failure(description: "connect to \(host):\(port) failed: errno \(errno)")
         }
         var on: Int32 = 1

@@ -1,0 +1,100 @@
+import Events
+import Foundation
+import Postgres
+
+/// Why a run stops before its work is done; thrown from `JobRun.progress`, so the work's
+/// transaction rolls back and nothing of it is stored.
+enum JobStop: Error {
+    /// `DELETE /jobs/{id}` asked for it.
+    case cancelled
+    /// The row is no longer this server's (its lease expired and another server took it).
+    case leaseLost
+    /// This server is stopping; the job is handed back at once.
+    case shutdown
+}
+
+/// The work of one kind of job: it reads the stored body, reports progress (which throws when
+/// the run must stop: the checkpoint) and, inside its own transaction, calls `commit`.
+public typealias JobWork = @Sendable (JobRun) throws -> Void
+
+/// One run of a job, as its work sees it. The runner thread calls the work; the heartbeat
+/// thread reads the progress and sets `stop`.
+public final class JobRun: @unchecked Sendable {
+    public let jobId: Int64
+    public let kind: String
+    /// The request's Content-Type; the body is stored inflated.
+    public let contentType: String?
+    public let totalBytes: Int64
+    public let actor: EventActor?
+    let repository: JobsRepository
+    let server: String
+
+    private let lock = NSLock()
+    private var chunkIndex: Int32 = 0
+    private var rows: Int64 = 0
+    private var bytes: Int64 = 0
+    private var fraction = 0.0
+    private var stopReason: JobStop?
+    private(set) var committed = false
+
+    init(job: Job, contentType: String?, repository: JobsRepository, server: String) {
+        jobId = job.id
+        kind = job.kind
+        self.contentType = contentType
+        totalBytes = job.bytesTotal
+        actor = job.actor
+        self.repository = repository
+        self.server = server
+    }
+
+    /// The next piece of the stored body, nil at its end.
+    public func read() throws -> [UInt8]? {
+        try check()
+        let index = lock.withLock { chunkIndex }
+        guard let chunk = try repository.bodyChunk(jobId: jobId, seq: index) else { return nil }
+        lock.withLock { chunkIndex += 1 }
+        return chunk
+    }
+
+    /// Rows done and body bytes read so far, and the share of the work done (0..<1); throws when
+    /// the run must stop. Cheap: call it often (it is the checkpoint of a cancel).
+    public func progress(rows: Int, bytes: Int64, fraction: Double) throws {
+        let stop: JobStop? = lock.withLock {
+            self.rows = Int64(rows)
+            self.bytes = bytes
+            self.fraction = min(max(fraction, self.fraction), 0.9999)
+            return stopReason
+        }
+        if let stop { throw stop }
+    }
+
+    /// Inside the work's transaction, after its own writes: the job becomes `succeeded` with
+    /// `result` (JSON) in the same commit, so a rerun can never store twice.
+    public func commit(_ connection: PostgresConnection, result: [UInt8]) throws {
+        try check()
+        let rows = lock.withLock { self.rows }
+        if let refused = try repository.succeed(connection, jobId: jobId, server: server, processed: rows, result: result) {
+            throw refused
+        }
+        lock.withLock { committed = true }
+    }
+
+    /// Starts the body again from its beginning (a retry).
+    func restart() {
+        lock.withLock { chunkIndex = 0 }
+    }
+
+    func check() throws {
+        if let stop = lock.withLock({ stopReason }) { throw stop }
+    }
+
+    func stop(_ reason: JobStop) {
+        lock.withLock { if stopReason == nil { stopReason = reason } }
+    }
+
+    var stopped: JobStop? { lock.withLock { stopReason } }
+
+    var snapshot: (rows: Int64, bytes: Int64, fraction: Double) {
+        lock.withLock { (rows, bytes, fraction) }
+    }
+}

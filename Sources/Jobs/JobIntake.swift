@@ -19,9 +19,10 @@ public struct JobIntake: Sendable {
     public func accepting(_ kind: JobKind, check: @escaping @Sendable (String?) throws -> Void,
                           otherwise handler: @escaping Handler) -> Handler {
         return { request in
+            // A malformed key is refused on either path: a client that sends one expects it to count.
+            let key = try JobIntake.idempotencyKey(request.headers)
             guard JobIntake.prefersRespondAsync(request.headers) else { return try handler(request) }
             try check(request.headers["Content-Type"])
-            let key = try JobIntake.idempotencyKey(request.headers)
             let (job, reused) = try repository.submit(kind: kind, contentType: request.headers["Content-Type"],
                                                       contentEncoding: request.headers["Content-Encoding"],
                                                       actor: EventActor(request.caller), idempotencyKey: key,

@@ -48,7 +48,7 @@ public struct WebhookAddressPolicy: Sendable {
     static func resolve(_ host: String) -> Result<[[UInt8]], Failure> {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_socktype = 0  // any: only the addresses matter (and SOCK_STREAM is not visible to every build of this module)
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &list)
         guard status == 0 else { return .failure(.unresolved(String(cString: gai_strerror(status)))) }

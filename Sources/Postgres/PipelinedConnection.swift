@@ -52,6 +52,7 @@ public final class PipelinedConnection {
     }
 
     private let url: String
+    private let statements: StatementMode
     private unowned let watcher: PostgresSocketWatcher
     private let connectTimeout: Double
     private let maxAttempts: Int
@@ -74,8 +75,9 @@ public final class PipelinedConnection {
     private var lastError = "not connected yet"
 
     public init(url: String, watcher: PostgresSocketWatcher, connectTimeout: Double = 3, maxAttempts: Int = 4,
-                retryBaseDelay: Double = 0.02) {
+                retryBaseDelay: Double = 0.02, statements: StatementMode = .prepared) {
         self.url = url
+        self.statements = statements
         self.watcher = watcher
         self.connectTimeout = connectTimeout
         self.maxAttempts = max(1, maxAttempts)
@@ -87,7 +89,8 @@ public final class PipelinedConnection {
         if let connection { PQfinish(connection) }
     }
 
-    /// Queues one parameterised statement (prepared on first use on this connection). The
+    /// Queues one parameterised statement (prepared on first use on this connection, unless the
+    /// mode is `.unnamed`). The
     /// completion runs later, on the owner's thread, never from inside this call.
     public func query(_ sql: String, _ parameters: [PostgresEncodable?], _ completion: @escaping Completion) {
         let query = Query(sql: sql, texts: parameters.map { $0?.postgresText }, completion: completion)
@@ -190,6 +193,15 @@ public final class PipelinedConnection {
     private func send(_ query: Query) {
         guard case .ready = state, let connection else {
             waiting.append(query)
+            return
+        }
+        if statements == .unnamed {
+            let sent = withOptionalCStrings(query.texts) { values in
+                PQsendQueryParams(connection, query.sql, Int32(query.texts.count), nil, values, nil, nil, 0)
+            }
+            steps.append(.query(query))
+            unsynced = true
+            if sent != 1 { breakDown() }
             return
         }
         var name = prepared[query.sql]

@@ -166,10 +166,12 @@ public final class PipelinedConnection {
 
     private func continueConnecting() {
         guard let connection else { return }
-        let before = socket
+        // libpq closes the socket when a host fails and opens another for the next host of the
+        // URL, often under the same number: the old one leaves the watch before it may close, so
+        // the new one is always added afresh (epoll forgets a closed descriptor by itself).
+        if socket >= 0 { watcher.unwatch(socket) }
         let poll = PQconnectPoll(connection)
         socket = PQsocket(connection)
-        if socket != before && before >= 0 { watcher.unwatch(before) }
         switch poll {
         case PGRES_POLLING_OK:
             guard PQsetnonblocking(connection, 1) == 0, PQenterPipelineMode(connection) == 1 else { return breakDown() }

@@ -7,8 +7,14 @@ import Postgres
 /// Everything that configures the product beyond the HTTP engine.
 public struct AppConfiguration: Sendable {
     public var server = ServerConfiguration()
-    /// A libpq URI or conninfo string.
+    /// A libpq URI or conninfo string; several hosts allowed (with `target_session_attrs=read-write`
+    /// the pool finds the primary by itself after a failover).
     public var databaseURL: String
+    /// A connection that bypasses the pooler, for LISTEN and migrations (session state);
+    /// nil: `databaseURL`.
+    public var databaseDirectURL: String?
+    /// `.unnamed` when `databaseURL` leads through a transaction pooler (`--database-pooler transaction`).
+    public var databaseStatements = StatementMode.prepared
     /// nil: one connection per worker thread.
     public var databasePoolSize: Int?
     /// Tries of a database operation that fails transiently (1: no retry), and the first back-off
@@ -69,8 +75,10 @@ public final class Application: @unchecked Sendable {
         poolConfiguration.size = configuration.databasePoolSize ?? configuration.server.workerThreads
         poolConfiguration.maxAttempts = max(1, configuration.databaseAttempts)
         poolConfiguration.retryBaseDelay = configuration.databaseRetryDelay
+        poolConfiguration.statements = configuration.databaseStatements
+        let directURL = configuration.databaseDirectURL ?? configuration.databaseURL
         database = Database(pool: PostgresPool(poolConfiguration),
-                            migrations: MigrationRunner(directory: configuration.migrationsDirectory, url: configuration.databaseURL))
+                            migrations: MigrationRunner(directory: configuration.migrationsDirectory, url: directURL))
         let router = Router()
         var serverConfiguration = configuration.server
         // Confirmation links carry their token in the path; it stays out of the log.
@@ -83,11 +91,12 @@ public final class Application: @unchecked Sendable {
         if configuration.auth {
             server.gate = AccessGate(cache: keys, rateLimit: configuration.rateLimit)
         }
-        eventNotifier = EventNotifier(url: configuration.databaseURL)
+        eventNotifier = EventNotifier(url: directURL)
         eventRetention = EventRetention(pool: database.pool, days: configuration.eventsRetentionDays)
         var webhookSettings = configuration.webhooks
         webhookSettings.retentionDays = configuration.eventsRetentionDays
-        webhooks = WebhookDispatcher(settings: webhookSettings, databaseURL: configuration.databaseURL, notifier: eventNotifier,
+        webhooks = WebhookDispatcher(settings: webhookSettings, databaseURL: configuration.databaseURL,
+                                     statements: configuration.databaseStatements, notifier: eventNotifier,
                                      isReady: { [database] in database.isMigrated })
         var runners = JobRunners.Configuration()
         if let workers = configuration.jobWorkers { runners.workers = workers }

@@ -10,7 +10,8 @@ final class LoopDatabase: PostgresSocketWatcher {
     init(_ pool: PostgresPool.Configuration, loop: EventLoop) {
         self.loop = loop
         connection = PipelinedConnection(url: pool.url, watcher: self, connectTimeout: Double(pool.connectTimeout),
-                                         maxAttempts: pool.maxAttempts, retryBaseDelay: pool.retryBaseDelay)
+                                         maxAttempts: pool.maxAttempts, retryBaseDelay: pool.retryBaseDelay,
+                                         statements: pool.statements)
         loop.atEndOfEachTurn { [unowned self] in connection.flush() }
     }
 

@@ -29,9 +29,11 @@ public final class WebhookDispatcher: @unchecked Sendable {
     static let leaseMargin = 30.0
 
     /// `isReady`: the schema is migrated (no query is made before).
-    public init(settings: WebhookSettings, databaseURL: String, notifier: EventNotifier, isReady: @escaping @Sendable () -> Bool) {
+    public init(settings: WebhookSettings, databaseURL: String, statements: StatementMode = .prepared, notifier: EventNotifier,
+                isReady: @escaping @Sendable () -> Bool) {
         self.settings = settings
         var poolConfiguration = PostgresPool.Configuration(url: databaseURL)
+        poolConfiguration.statements = statements
         poolConfiguration.size = settings.concurrency + 1
         store = DeliveryStore(pool: PostgresPool(poolConfiguration))
         self.isReady = isReady

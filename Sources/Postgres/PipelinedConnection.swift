@@ -52,6 +52,7 @@ public final class PipelinedConnection {
     }
 
     private let url: String
+    private let statements: StatementMode
     private unowned let watcher: PostgresSocketWatcher
     private let connectTimeout: Double
     private let maxAttempts: Int
@@ -74,8 +75,9 @@ public final class PipelinedConnection {
     private var lastError = "not connected yet"
 
     public init(url: String, watcher: PostgresSocketWatcher, connectTimeout: Double = 3, maxAttempts: Int = 4,
-                retryBaseDelay: Double = 0.02) {
+                retryBaseDelay: Double = 0.02, statements: StatementMode = .prepared) {
         self.url = url
+        self.statements = statements
         self.watcher = watcher
         self.connectTimeout = connectTimeout
         self.maxAttempts = max(1, maxAttempts)
@@ -87,7 +89,8 @@ public final class PipelinedConnection {
         if let connection { PQfinish(connection) }
     }
 
-    /// Queues one parameterised statement (prepared on first use on this connection). The
+    /// Queues one parameterised statement (prepared on first use on this connection, unless the
+    /// mode is `.unnamed`). The
     /// completion runs later, on the owner's thread, never from inside this call.
     public func query(_ sql: String, _ parameters: [PostgresEncodable?], _ completion: @escaping Completion) {
         let query = Query(sql: sql, texts: parameters.map { $0?.postgresText }, completion: completion)
@@ -163,10 +166,12 @@ public final class PipelinedConnection {
 
     private func continueConnecting() {
         guard let connection else { return }
-        let before = socket
+        // libpq closes the socket when a host fails and opens another for the next host of the
+        // URL, often under the same number: the old one leaves the watch before it may close, so
+        // the new one is always added afresh (epoll forgets a closed descriptor by itself).
+        if socket >= 0 { watcher.unwatch(socket) }
         let poll = PQconnectPoll(connection)
         socket = PQsocket(connection)
-        if socket != before && before >= 0 { watcher.unwatch(before) }
         switch poll {
         case PGRES_POLLING_OK:
             guard PQsetnonblocking(connection, 1) == 0, PQenterPipelineMode(connection) == 1 else { return breakDown() }
@@ -190,6 +195,15 @@ public final class PipelinedConnection {
     private func send(_ query: Query) {
         guard case .ready = state, let connection else {
             waiting.append(query)
+            return
+        }
+        if statements == .unnamed {
+            let sent = withOptionalCStrings(query.texts) { values in
+                PQsendQueryParams(connection, query.sql, Int32(query.texts.count), nil, values, nil, nil, 0)
+            }
+            steps.append(.query(query))
+            unsynced = true
+            if sent != 1 { breakDown() }
             return
         }
         var name = prepared[query.sql]

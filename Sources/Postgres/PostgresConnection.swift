@@ -1,15 +1,19 @@
 import CLibPQ
 
 /// One libpq connection, used by one thread at a time. Statements run through `query` are
-/// prepared once per connection and then only executed.
+/// prepared once per connection and then only executed, or, in `.unnamed` mode (behind a
+/// transaction pooler), sent with their text each time.
 public final class PostgresConnection {
     private var connection: OpaquePointer?
     private var prepared: [String: String] = [:]
     private let url: String
+    public let statements: StatementMode
 
-    /// Opens a connection to a libpq URI or conninfo string.
-    public init(url: String, connectTimeout: Int = 3) throws {
+    /// Opens a connection to a libpq URI or conninfo string. With several hosts in it, libpq
+    /// tries them in order (and `target_session_attrs` picks the one that takes writes).
+    public init(url: String, connectTimeout: Int = 3, statements: StatementMode = .prepared) throws {
         self.url = url
+        self.statements = statements
         let keywords = ["dbname", "connect_timeout", "application_name"]
         let values = [url, String(connectTimeout), "insikt"]
         connection = withCStrings(keywords) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
@@ -32,10 +36,18 @@ public final class PostgresConnection {
         return PQstatus(connection) == CONNECTION_OK
     }
 
-    /// Runs one parameterised statement (prepared on first use on this connection).
+    /// Runs one parameterised statement (prepared on first use on this connection, unless the
+    /// mode is `.unnamed`).
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresEncodable?] = []) throws -> PostgresResult {
         let connection = try live()
+        let texts = parameters.map { $0?.postgresText }
+        if statements == .unnamed {
+            let result = withOptionalCStrings(texts) { values in
+                PQexecParams(connection, sql, Int32(texts.count), nil, values, nil, nil, 0)
+            }
+            return try check(result, expect: nil)
+        }
         var name = prepared[sql]
         if name == nil {
             let newName = "s\(prepared.count + 1)"
@@ -44,7 +56,6 @@ public final class PostgresConnection {
             prepared[sql] = newName
             name = newName
         }
-        let texts = parameters.map { $0?.postgresText }
         let result = withOptionalCStrings(texts) { values in
             PQexecPrepared(connection, name!, Int32(texts.count), values, nil, nil, 0)
         }

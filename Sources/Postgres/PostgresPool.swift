@@ -12,6 +12,8 @@ public final class PostgresPool: @unchecked Sendable {
         public var maxAttempts = 4
         /// First back-off before a retry; it doubles each time.
         public var retryBaseDelay = 0.02
+        /// `.unnamed` behind a transaction pooler (PgBouncer in transaction mode).
+        public var statements = StatementMode.prepared
 
         public init(url: String) {
             self.url = url
@@ -121,7 +123,8 @@ public final class PostgresPool: @unchecked Sendable {
                 open += 1
                 pthread_mutex_unlock(&mutex)
                 do {
-                    return try PostgresConnection(url: configuration.url, connectTimeout: configuration.connectTimeout)
+                    return try PostgresConnection(url: configuration.url, connectTimeout: configuration.connectTimeout,
+                                                  statements: configuration.statements)
                 } catch {
                     discard()
                     throw error

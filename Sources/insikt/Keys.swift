@@ -11,7 +11,7 @@ struct Keys: ParsableCommand {
     )
 
     static func repository(_ database: DatabaseOptions) throws -> KeysRepository {
-        KeysRepository(pool: PostgresPool(PostgresPool.Configuration(url: try database.url())))
+        KeysRepository(pool: PostgresPool(PostgresPool.Configuration(url: try database.directURL())))
     }
 
     struct Create: ParsableCommand {

@@ -12,7 +12,7 @@ struct Migrate: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            let runner = MigrationRunner(directory: database.migrationsDirectory, url: try database.url())
+            let runner = MigrationRunner(directory: database.migrationsDirectory, url: try database.directURL())
             for migration in try runner.status() {
                 print("\(migration.applied ? "applied" : "pending") \(String(format: "%04d", migration.version)) \(migration.name)")
             }
@@ -25,7 +25,7 @@ struct Migrate: ParsableCommand {
         @Option(help: "Stop after this version.") var to: Int?
 
         func run() throws {
-            let runner = MigrationRunner(directory: database.migrationsDirectory, url: try database.url())
+            let runner = MigrationRunner(directory: database.migrationsDirectory, url: try database.directURL())
             let applied = try runner.up(to: to)
             print(applied.isEmpty ? "migrations: up to date" : "migrations: applied \(applied.map(String.init).joined(separator: ", "))")
         }
@@ -37,7 +37,7 @@ struct Migrate: ParsableCommand {
         @Option(help: "Undo every migration above this version (0 undoes all).") var to: Int?
 
         func run() throws {
-            let runner = MigrationRunner(directory: database.migrationsDirectory, url: try database.url())
+            let runner = MigrationRunner(directory: database.migrationsDirectory, url: try database.directURL())
             let undone = try runner.down(to: to)
             print(undone.isEmpty ? "migrations: nothing to undo" : "migrations: undid \(undone.map(String.init).joined(separator: ", "))")
         }

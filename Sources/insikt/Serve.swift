@@ -131,6 +131,8 @@ struct Serve: ParsableCommand {
         }
 
         var app = AppConfiguration(databaseURL: try database.url())
+        app.databaseDirectURL = try database.directURL()
+        app.databaseStatements = try database.statements()
         app.server = server
         app.migrationsDirectory = database.migrationsDirectory
         if let v = try setting(dbPoolSize, "DB_POOL_SIZE") { app.databasePoolSize = v }

@@ -13,9 +13,9 @@ final class PollingOwner: PostgresSocketWatcher {
     var wakeAt: Double?
     var connection: PipelinedConnection!
 
-    init(url: String, maxAttempts: Int = 3, retryBaseDelay: Double = 0.01) {
+    init(url: String, maxAttempts: Int = 3, retryBaseDelay: Double = 0.01, statements: StatementMode = .prepared) {
         connection = PipelinedConnection(url: url, watcher: self, connectTimeout: 2, maxAttempts: maxAttempts,
-                                         retryBaseDelay: retryBaseDelay)
+                                         retryBaseDelay: retryBaseDelay, statements: statements)
     }
 
     func watch(_ fd: Int32, writable: Bool) {

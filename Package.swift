@@ -30,9 +30,10 @@ let package = Package(
         .target(name: "Events", dependencies: ["CCrypto", "CLibCurl", "HTTP", "JSON", "Postgres"]),
         .target(name: "Demand", dependencies: ["Charts", "HTTP", "JSON", "Postgres"]),
         .target(name: "Report", dependencies: ["Citizens", "Demand", "HTTP"]),
+        .target(name: "Client", dependencies: ["CLibCurl", "JSON"]),
         .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report"]),
         .executableTarget(name: "insikt", dependencies: [
-            "App", "Access", "Events", "Postgres",
+            "App", "Access", "Client", "Events", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "FuzzRequestParser", dependencies: ["HTTP", "JSON", "Airports"]),
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
         .testTarget(name: "DemandTests", dependencies: ["Demand", "HTTP", "JSON", "Postgres", "TestSupport"]),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "JSON", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Access", "Airports", "CCrypto", "Events", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -143,7 +143,7 @@ public final class JobRunner {
             console.err("stopped following job \(job.id); it goes on on the server (DELETE /jobs/\(job.id) cancels it)\n")
             return nil
         }
-        guard ["y", "yes"].contains(reply.trimmingCharacters(in: " \t\r").lowercased()) else {
+        guard ["y", "yes"].contains(reply.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()) else {
             display.note("following job \(job.id) again")
             return .some(nil)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 
 /// An RFC 9457 problem as Insikt writes it: the synchronous refusal of a request, or a failed
@@ -52,14 +53,7 @@ public struct Problem: Sendable, Equatable {
             return problem
         }
         let start = String(decoding: body.prefix(200), as: UTF8.self)
-            .split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: " \t")
+            .split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
         return Problem(title: "HTTP \(status)", status: status, detail: start.isEmpty ? nil : start)
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let trimmedStart = drop(while: { set.contains($0) })
-        return String(trimmedStart.reversed().drop(while: { set.contains($0) }).reversed())
     }
 }

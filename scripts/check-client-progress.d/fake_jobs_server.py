@@ -11,7 +11,7 @@ Answers like jobs.md says the real one does:
                      a citizen whose "name" is empty -> {"pointer": "/citizens/3/name", ...};
                      a CSV line whose 7th field (latitude) is not in -90..90 -> {"line", "column"}
   DELETE /jobs/{id}  queued: cancelled at once; running: cancelled at the next GET; 202 (200 when ended)
-  GET /_fake/log     the requests so far, one "METHOD path" a line (for tests)
+  GET /_fake/log     the other requests so far, "METHOD path" each (for tests)
 A job takes max(2, rows / rows-per-step) running steps. --port 0 picks a free port; the port is
 printed on the first line of stdout.
 """
@@ -149,10 +149,10 @@ class Handler(BaseHTTPRequestHandler):
         return job
 
     def do_GET(self):
-        self.record()
         if self.path == "/_fake/log":
             with LOCK:
                 return self.answer(200, {"data": list(LOG)})
+        self.record()
         if not self.path.startswith("/jobs/") or not self.authorized():
             if not self.path.startswith("/jobs/"):
                 self.answer(404, problem(404, "Not Found", f"No route GET {self.path}."))

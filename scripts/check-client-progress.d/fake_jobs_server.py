@@ -53,7 +53,7 @@ def check_import(body):
 def check_upload(body):
     rows, errors = 0, []
     for number, line in enumerate(body.decode("utf-8", "replace").splitlines(), start=1):
-        if not line.strip():
+        if not line.strip() or (number == 1 and line.startswith("id,")):
             continue
         rows += 1
         fields = line.split(",")

@@ -43,7 +43,7 @@ public final class JobRunner {
                                       onUploadProgress: { [display] in display.uploadProgress(sent: $0, total: $1) },
                                       shouldStop: interrupted)
         } catch TransferFailure.interrupted {
-            display.pause()
+            display.uploadEnded()
             console.err("upload aborted: the server received part of \(file) and starts no job from it\n")
             return ExitStatus.interrupted
         } catch {

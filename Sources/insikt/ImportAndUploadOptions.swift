@@ -4,7 +4,7 @@ import Foundation
 
 /// `--url` and `--key` of `insikt import` and `insikt upload`, with their environment fallbacks.
 struct JobClientOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The server (env INSIKT_URL).", valueName: "url"))
+    @Option(help: ArgumentHelp("The server (env INSIKT_URL; default http://localhost:8080).", valueName: "url"))
     var url: String?
     @Option(help: ArgumentHelp("An editor's or admin's API key (env INSIKT_KEY).", valueName: "key"))
     var key: String?

@@ -32,9 +32,10 @@ let package = Package(
         .target(name: "Jobs", dependencies: ["CCrypto", "Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Demand", dependencies: ["Charts", "Dates", "HTTP", "JSON", "Postgres"]),
         .target(name: "Report", dependencies: ["Citizens", "Dates", "Demand", "HTTP"]),
+        .target(name: "Client", dependencies: ["CLibCurl", "JSON"]),
         .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report", "Jobs"]),
         .executableTarget(name: "insikt", dependencies: [
-            "App", "Access", "Events", "Postgres",
+            "App", "Access", "Client", "Events", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "FuzzRequestParser", dependencies: ["HTTP", "JSON", "Airports"]),
@@ -49,6 +50,7 @@ let package = Package(
         .testTarget(name: "DemandTests", dependencies: ["Dates", "Demand", "HTTP", "JSON", "Postgres", "TestSupport"]),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "HTTP"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "JSON", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Access", "Airports", "CCrypto", "Events", "HTTP", "JSON", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

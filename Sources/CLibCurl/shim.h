@@ -23,3 +23,14 @@ static inline CURLcode insikt_curl_setopt_open_socket_function(CURL *handle, ins
 static inline CURLcode insikt_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+// The command-line client (Sources/Client) streams a file with a read callback and follows the
+// bytes sent with a progress callback.
+typedef size_t (*insikt_curl_read_callback)(char *buffer, size_t size, size_t count, void *context);
+static inline CURLcode insikt_curl_setopt_read_function(CURL *handle, insikt_curl_read_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
+}
+typedef int (*insikt_curl_xferinfo_callback)(void *context, curl_off_t download_total, curl_off_t download_now,
+                                             curl_off_t upload_total, curl_off_t upload_now);
+static inline CURLcode insikt_curl_setopt_xferinfo_function(CURL *handle, insikt_curl_xferinfo_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}

@@ -41,7 +41,9 @@ import TestSupport
         #expect(r.status == 202 && r.dataObject?.string("state") == "running" && r.header("Retry-After") == "1", "\(r.summary)")
         let job = try JobClient.wait(port: app.port, id)
         #expect(job.string("state") == "cancelled", "\(job)")
-        #expect(Date().timeIntervalSince(asked) < 3, "stopped at a checkpoint soon after the cancel")
+        // Checkpoints come about every second; the bound is loose for a loaded machine, well below
+        // the job's full length.
+        #expect(Date().timeIntervalSince(asked) < 5, "stopped at a checkpoint soon after the cancel")
         #expect((job.double("progress") ?? 0) < 1)
         let connection = try PostgresConnection(url: url)
         #expect(try connection.query("SELECT count(*) FROM imports").int(0, 0) == 0, "the import rolled back")
@@ -83,7 +85,8 @@ import TestSupport
             let started = Date()
             #expect(try httpRequest(port: app.port, "GET", "/imports").status == 200)
             #expect(try httpRequest(port: app.port, "GET", "/jobs?state=queued").status == 200)
-            #expect(Date().timeIntervalSince(started) < 1, "answered while the job worker is busy")
+            // Well below the job's own length (what waiting for it would cost), not a speed test.
+            #expect(Date().timeIntervalSince(started) < 2, "answered while the job worker is busy")
         }
         #expect(try JobClient.get(port: app.port, ids[1]).dataObject?.string("state") == "queued", "one job worker: the second waits")
         for id in ids { _ = try httpRequest(port: app.port, "DELETE", "/jobs/\(id)") }

@@ -51,7 +51,8 @@ import TestSupport
         for _ in 0..<10 {
             let started = Date()
             let listed = try httpRequest(port: app.port, "GET", "/webhooks/\(webhook.id)", timeout: 2)
-            #expect(listed.status == 200 && Date().timeIntervalSince(started) < 0.5, "\(listed.summary)")
+            // Far below the receiver's 3 s hold (what a blocked worker would cost), not a speed test.
+            #expect(listed.status == 200 && Date().timeIntervalSince(started) < 1.5, "\(listed.summary)")
         }
         let received = receiver.waitFor(2)
         #expect(received.count == 2 && received[0].headers["webhook-id"] == received.last?.headers["webhook-id"])

@@ -17,8 +17,8 @@ wh_sql() { as_pg_user "$pg_bin/psql" "$1" -Atqc "$2"; }
 wh_sql "$wh_admin_url" "CREATE DATABASE $wh_db"
 
 wh_cleanup() {
-    [ -n "${wh_server_pid:-}" ] && kill -TERM "$wh_server_pid" 2>/dev/null && wait "$wh_server_pid" 2>/dev/null
-    [ -n "${wh_hang_pid:-}" ] && kill "$wh_hang_pid" 2>/dev/null && wait "$wh_hang_pid" 2>/dev/null
+    [ -n "${wh_server_pid:-}" ] && kill -TERM "$wh_server_pid" 2>/dev/null && { wait "$wh_server_pid" 2>/dev/null || true; }
+    [ -n "${wh_hang_pid:-}" ] && kill "$wh_hang_pid" 2>/dev/null && { wait "$wh_hang_pid" 2>/dev/null || true; }
     wh_server_pid= wh_hang_pid=
     wh_sql "$wh_admin_url" "DROP DATABASE IF EXISTS $wh_db WITH (FORCE)" || true
 }

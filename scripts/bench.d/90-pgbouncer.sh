@@ -36,7 +36,7 @@ DATABASE_URL="$pooled_url" DATABASE_DIRECT_URL="$DATABASE_URL" DATABASE_POOLER=t
     "$ROOT/.build/release/insikt" serve --port "$pooled_port" --access-log off 2>"$work/server-pooled.log" &
 pooled_pid=$!
 pgbouncer_cleanup() {
-    kill -TERM "$pooled_pid" 2>/dev/null && wait "$pooled_pid" 2>/dev/null
+    kill -TERM "$pooled_pid" 2>/dev/null && { wait "$pooled_pid" 2>/dev/null || true; }
     [ -f "$bouncer_dir/pgbouncer.pid" ] && kill "$(cat "$bouncer_dir/pgbouncer.pid")" 2>/dev/null
     return 0
 }

@@ -202,8 +202,8 @@ import TestSupport
             if committedSlow == nil && Date().timeIntervalSince(began) > 0.3 {
                 #expect(seen.isEmpty, "nothing is visible while the first writer is open: \(seen)")
                 #expect(fastDone == nil, "the second writer waits for the first")
+                committedSlow = Date()  // before the COMMIT: the second writer may finish before it returns
                 try slow.execute("COMMIT")
-                committedSlow = Date()
             }
             usleep(5_000)
         }

@@ -32,7 +32,8 @@ echo '"insikt" ""' >"$bouncer_dir/users.txt"
 as_pg_user /usr/sbin/pgbouncer -d "$bouncer_dir/pgbouncer.ini"
 
 pooled_url="host=127.0.0.1 port=$bouncer_port user=insikt dbname=${database:-insikt}"
-DATABASE_URL="$pooled_url" DATABASE_DIRECT_URL="$DATABASE_URL" DATABASE_POOLER=transaction ADMIN_KEY="$BENCH_KEY" \
+# DATABASE_DIRECT_URL first: a later assignment of the same prefix would see the pooled URL.
+DATABASE_DIRECT_URL="$DATABASE_URL" DATABASE_URL="$pooled_url" DATABASE_POOLER=transaction ADMIN_KEY="$BENCH_KEY" \
     "$ROOT/.build/release/insikt" serve --port "$pooled_port" --access-log off 2>"$work/server-pooled.log" &
 pooled_pid=$!
 pgbouncer_cleanup() {
@@ -44,6 +45,10 @@ trap 'pgbouncer_cleanup; cleanup' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$pooled_port/readyz" >/dev/null && break; sleep 0.2; done
 
 echo "[insikt] pgbouncer: GET /airports/{id} direct and pooled" >&2
+for target in "$base" "http://127.0.0.1:$pooled_port"; do
+    status=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' "$target/airports/332")
+    [ "$status" = 200 ] || echo "[insikt] pgbouncer: $target/airports/332 answers $status; the figures below are not of the route" >&2
+done
 read -r direct_rps direct_p50 direct_p99 < <(measure "$base/airports/332")
 read -r pooled_rps pooled_p50 pooled_p99 < <(measure "http://127.0.0.1:$pooled_port/airports/332")
 share=$(awk -v a="$pooled_rps" -v b="$direct_rps" 'BEGIN { printf "%.0f", 100 * a / b }')

@@ -445,8 +445,9 @@ def main():
     print(f"[cluster] feed: {len(ids)} events; streams: " + ", ".join(f"{s.name} {len(set(s.seen))} events, {s.reconnects} reconnects" for s in streams))
     deliveries = sum(Receiver.received.values())
     print(f"[cluster] webhooks: {len([i for i in ids if Receiver.received.get(i)])} of {len(ids)} events received, {deliveries} valid deliveries")
-    print("[cluster] jobs taken over after their lease: "
-          + ("checked" if kinds.get("job") else "skipped (POST /imports with Prefer: respond-async answered without 202)"))
+    # Not checked here yet: that a job held by app1 when it died is run by app2 after its lease
+    # (JobServerProcessTests and JobRunnersTests prove takeover and run-once on one machine).
+    print(f"[cluster] jobs: {kinds.get('job', 0)} accepted with 202 during the load; their outcome is not checked by the rig yet")
     if failures:
         print(f"[cluster] {len(failures)} checks failed")
         return 1

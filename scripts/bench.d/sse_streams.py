@@ -1,6 +1,7 @@
 """Opens N Server-Sent Events streams on /events, then makes RATE writes a second for SECONDS and
 measures, for each write, the time from its PATCH answer (the commit) to the event reaching a
-client. Prints: "<opened> <p50 ms> <p99 ms> <events received>". Standard library only.
+client. Prints: "<opened> <p50 ms> <p99 ms> <events received>" (latency from the write's
+acknowledgement to the event's arrival; an event that came first counts as 0). Standard library only.
 Usage: python3 sse_streams.py HOST PORT KEY IMPORT_ID STREAMS RATE SECONDS PIDFILE_OUT"""
 import asyncio
 import json
@@ -10,8 +11,8 @@ import time
 host, port, key, import_id = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 streams, rate, seconds = int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
 ready_file = sys.argv[8]
-sent_at = {}
-latencies = []
+acknowledged = {}  # name -> when its PATCH answer arrived (the commit is before it)
+arrived = {}       # name -> when its event reached the watching stream
 
 
 async def open_stream(index, watch):
@@ -31,8 +32,7 @@ async def open_stream(index, watch):
         for line in buffer.split(b"\n"):
             if line.startswith(b"data: "):
                 name = json.loads(line[6:])["data"]["name"]
-                if name in sent_at:
-                    latencies.append(time.monotonic() - sent_at.pop(name))
+                arrived.setdefault(name, time.monotonic())
         buffer = buffer.rsplit(b"\n", 1)[-1]
 
 
@@ -43,7 +43,7 @@ async def patch(n):
                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body)
     await writer.drain()
     await reader.read()
-    sent_at[f"w{n}"] = time.monotonic()
+    acknowledged[f"w{n}"] = time.monotonic()
     writer.close()
 
 
@@ -60,6 +60,9 @@ async def main():
     watcher.cancel()
     for _, writer in idle:
         writer.close()
+    # An event may reach the stream before its PATCH's answer reaches this client: that counts
+    # as no delay. Events that never came are counted apart.
+    latencies = [max(0.0, arrived[name] - at) for name, at in acknowledged.items() if name in arrived]
     ordered = sorted(latencies) or [float("nan")]
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
     print(f"{len(idle) + 1} {pick(0.5):.1f} {pick(0.99):.1f} {len(latencies)}")

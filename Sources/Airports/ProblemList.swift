@@ -1,10 +1,9 @@
 import HTTP
-import JSON
 
 /// The `errors` of an airports problem answer: at most 100, the schema's `maxItems`. Past that the
-/// problems are only counted: the detail says how many were left out, and so does `errors_omitted`.
+/// problems are only counted (no field is even made for them); the answer says how many.
 struct ProblemList {
-    static let limit = 100
+    static let limit = HTTPError.maxListedErrors
     private(set) var fields: [ProblemField] = []
     private(set) var omitted = 0
 
@@ -16,12 +15,10 @@ struct ProblemList {
         if fields.count < ProblemList.limit { fields.append(field()) } else { omitted += 1 }
     }
 
-    /// A 400 with these errors; its detail ends with how many are left out, when any are.
+    /// A 400 with these errors; the answer counts the ones left out (`HTTPError.errorsOmitted`).
     func badRequest(_ detail: String) -> HTTPError {
-        guard omitted > 0 else { return .badRequest(detail, errors: fields) }
-        var error = HTTPError.badRequest("\(detail) \(count) problems were found; the first \(fields.count) are listed, \(omitted) more are left out.",
-                                         errors: fields)
-        error.members.append(("errors_omitted", .number(JSONNumber(Int64(omitted)))))
+        var error = HTTPError.badRequest(detail, errors: fields)
+        error.errorsOmitted = omitted
         return error
     }
 }

@@ -12,27 +12,17 @@ public struct ListImportsHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let items = try request.queryItems(allowed: ["limit", "after"])
+        var query = try QueryParameters(request, allowed: ["limit", "after"])
         var limit = ListImportsHandler.defaultLimit
         var after: Int64?
-        var errors: [ProblemField] = []
-        var seen = Set<String>()
-        for item in items {
-            guard seen.insert(item.name).inserted else {
-                errors.append(ProblemField(pointer: nil, detail: "given more than once", extra: [("parameter", .string(item.name))]))
-                continue
-            }
+        for item in query.items {
             if item.name == "limit" {
-                if let value = Int(item.value), (1...1000).contains(value) { limit = value } else {
-                    errors.append(ProblemField(pointer: nil, detail: "must be an integer from 1 to 1000", extra: [("parameter", .string("limit"))]))
-                }
+                limit = query.pageLimit(item) ?? limit
             } else {
-                if let value = Int64(item.value), value >= 0 { after = value } else {
-                    errors.append(ProblemField(pointer: nil, detail: "must be an import id", extra: [("parameter", .string("after"))]))
-                }
+                after = query.position(item, "an import id")
             }
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The query is not valid.", errors: errors) }
+        try query.check()
 
         // One row more than the page says whether there is a next one.
         let imports = try repository.listImports(before: after, limit: limit + 1)
@@ -48,7 +38,7 @@ public struct ListImportsHandler: Sendable {
         }
         w.raw("],\"next\":")
         if imports.count > limit, let last = page.last {
-            w.string("/imports?after=\(last.importId)" + (seen.contains("limit") ? "&limit=\(limit)" : ""))
+            w.string("/imports?after=\(last.importId)" + (query.given.contains("limit") ? "&limit=\(limit)" : ""))
         } else {
             w.raw("null")
         }

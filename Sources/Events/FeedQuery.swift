@@ -20,42 +20,30 @@ struct FeedQuery {
     /// Reads the query string; `lastEventID` (SSE's Last-Event-ID) stands for `after`.
     static func parse(_ request: Request) throws -> FeedQuery {
         var query = FeedQuery()
-        var errors: [ProblemField] = []
-        func refuse(_ name: String, _ detail: String) {
-            errors.append(ProblemField(pointer: nil, detail: detail, extra: [("parameter", .string(name))]))
-        }
-        for item in try request.queryItems(allowed: ["after", "limit", "types", "subject", "wait"]) {
-            guard query.given.insert(item.name).inserted else {
-                refuse(item.name, "given more than once")
-                continue
-            }
+        var parameters = try QueryParameters(request, allowed: ["after", "limit", "types", "subject", "wait"])
+        query.given = parameters.given
+        for item in parameters.items {
             switch item.name {
             case "after":
-                if let value = Int64(item.value), value >= 0 { query.after = value } else {
-                    refuse("after", "must be an event position (the id of the last event you saw)")
-                }
+                query.after = parameters.position(item, "an event position (the id of the last event you saw)")
             case "limit":
-                if let value = Int(item.value), (1...1000).contains(value) { query.limit = value } else {
-                    refuse("limit", "must be an integer from 1 to 1000")
-                }
+                query.limit = parameters.pageLimit(item) ?? query.limit
             case "types":
                 query.types = item.value.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
             case "subject":
-                if item.value.isEmpty { refuse("subject", "must be a path prefix such as /imports/3") } else { query.subject = item.value }
+                if item.value.isEmpty { parameters.refuse("subject", "must be a path prefix such as /imports/3") } else { query.subject = item.value }
             default:
                 if let value = Double(item.value), value >= 0, value <= maxWait { query.wait = value } else {
-                    refuse("wait", "must be a number of seconds from 0 to 60")
+                    parameters.refuse("wait", "must be a number of seconds from 0 to 60")
                 }
             }
         }
         if let last = request.headers["Last-Event-ID"] {
-            if let value = Int64(last.trimmingCharacters(in: .whitespaces)), value >= 0 {
-                if query.after == nil { query.after = value }  // ?after= wins when both are given
-            } else {
-                refuse("Last-Event-ID", "must be an event position (the id: of the last event received)")
-            }
+            let position = parameters.position(("Last-Event-ID", last.trimmingCharacters(in: .whitespaces)),
+                                               "an event position (the id: of the last event received)")
+            if query.after == nil { query.after = position }  // ?after= wins when both are given
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The feed query is not valid.", errors: errors) }
+        try parameters.check()
         return query
     }
 

@@ -65,35 +65,23 @@ public struct WebhookHandlers: Sendable {
     /// `?status=pending|succeeded|failed&limit=&before=`: newest first.
     public func deliveries(_ request: Request) throws -> Response {
         let id = request.parameters.int("id")
+        var query = try QueryParameters(request, allowed: ["status", "limit", "before"])
         var status: String?
         var limit = 100
         var before: Int64?
-        var errors: [ProblemField] = []
-        var seen = Set<String>()
-        func refuse(_ name: String, _ detail: String) {
-            errors.append(ProblemField(pointer: nil, detail: detail, extra: [("parameter", .string(name))]))
-        }
-        for item in try request.queryItems(allowed: ["status", "limit", "before"]) {
-            guard seen.insert(item.name).inserted else {
-                refuse(item.name, "given more than once")
-                continue
-            }
+        for item in query.items {
             switch item.name {
             case "status":
                 if WebhookHandlers.statuses.contains(item.value) { status = item.value } else {
-                    refuse("status", "must be one of \(WebhookHandlers.statuses.joined(separator: ", "))")
+                    query.refuse("status", "must be one of \(WebhookHandlers.statuses.joined(separator: ", "))")
                 }
             case "limit":
-                if let value = Int(item.value), (1...1000).contains(value) { limit = value } else {
-                    refuse("limit", "must be an integer from 1 to 1000")
-                }
+                limit = query.pageLimit(item) ?? limit
             default:
-                if let value = Int64(item.value), value >= 0 { before = value } else {
-                    refuse("before", "must be a delivery id (the last one of the page before)")
-                }
+                before = query.position(item, "a delivery id (the last one of the page before)")
             }
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The query is not valid.", errors: errors) }
+        try query.check()
         // One row more than the page says whether there is a next one.
         guard let records = try repository.deliveries(of: id, status: status, before: before, limit: limit + 1) else {
             throw WebhookHandlers.noWebhook(id)
@@ -109,7 +97,7 @@ public struct WebhookHandlers: Sendable {
         if records.count > limit, let last = page.last {
             var link = "/webhooks/\(id)/deliveries?before=\(last.id)"
             if let status { link += "&status=\(status)" }
-            if seen.contains("limit") { link += "&limit=\(limit)" }
+            if query.given.contains("limit") { link += "&limit=\(limit)" }
             writer.string(link)
         } else {
             writer.raw("null")

@@ -22,6 +22,8 @@ public struct HTTPError: Error, Sendable {
     public var status: Int
     public var detail: String
     public var errors: [ProblemField]
+    /// Problems found beyond `errors` and not listed (a list builder that stopped at the cap).
+    public var errorsOmitted = 0
     /// Extension members of the problem (RFC 9457 section 3.2), written after `detail`.
     public var members: [(String, JSONValue)] = []
     public var headers: Headers
@@ -51,8 +53,20 @@ public struct HTTPError: Error, Sendable {
         return HTTPError(503, detail, headers: headers)
     }
 
+    /// The most `errors` an answer lists (the schema's maxItems); the rest are counted in
+    /// `errors_omitted` and the detail.
+    public static let maxListedErrors = 100
+
     /// The problem+json response for this error.
     public var response: Response {
+        let errors = self.errors.prefix(HTTPError.maxListedErrors)
+        let omitted = errorsOmitted + self.errors.count - errors.count
+        var detail = self.detail
+        if omitted > 0 {
+            detail += " \(errors.count + omitted) problems were found; the first \(errors.count) are listed, \(omitted) more are left out."
+        }
+        var members = self.members
+        if omitted > 0 { members.append(("errors_omitted", .number(JSONNumber(Int64(omitted))))) }
         var writer = JSONWriter(capacity: 128 + errors.count * 64)
         writer.raw("{\"type\":\"about:blank\",\"title\":")
         writer.string(HTTPStatus.reason(status))

@@ -20,34 +20,28 @@ public struct JobHandlers: Sendable {
 
     /// Newest first, in keyset pages: `after` a job id gives the page of smaller ids.
     public func list(_ request: Request) throws -> Response {
-        let items = try request.queryItems(allowed: ["state", "kind", "limit", "after"])
+        var query = try QueryParameters(request, allowed: ["state", "kind", "limit", "after"])
         var state: JobState?
         var kind: JobKind?
         var limit = 100
         var after: Int64?
-        var errors: [ProblemField] = []
-        var seen = Set<String>()
-        func problem(_ name: String, _ detail: String) {
-            errors.append(ProblemField(pointer: nil, detail: detail, extra: [("parameter", .string(name))]))
-        }
-        for item in items {
-            guard seen.insert(item.name).inserted else { problem(item.name, "given more than once"); continue }
+        for item in query.items {
             switch item.name {
             case "state":
                 if let value = JobState(rawValue: item.value) { state = value } else {
-                    problem("state", "must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+                    query.refuse("state", "must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
             case "kind":
                 if let value = JobKind(rawValue: item.value) { kind = value } else {
-                    problem("kind", "must be one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    query.refuse("kind", "must be one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
             case "limit":
-                if let value = Int(item.value), (1...1000).contains(value) { limit = value } else { problem("limit", "must be an integer from 1 to 1000") }
+                limit = query.pageLimit(item) ?? limit
             default:
-                if let value = Int64(item.value), value >= 0 { after = value } else { problem("after", "must be a job id") }
+                after = query.position(item, "a job id")
             }
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The query is not valid.", errors: errors) }
+        try query.check()
 
         let jobs = try repository.list(state: state, kind: kind, before: after, limit: limit + 1)
         let page = jobs.prefix(limit)
@@ -59,11 +53,11 @@ public struct JobHandlers: Sendable {
         }
         w.raw("],\"next\":")
         if jobs.count > limit, let last = page.last {
-            var query = ["after=\(last.id)"]
-            if let state { query.append("state=\(state.rawValue)") }
-            if let kind { query.append("kind=\(kind.rawValue)") }
-            if seen.contains("limit") { query.append("limit=\(limit)") }
-            w.string("/jobs?" + query.joined(separator: "&"))
+            var link = ["after=\(last.id)"]
+            if let state { link.append("state=\(state.rawValue)") }
+            if let kind { link.append("kind=\(kind.rawValue)") }
+            if query.given.contains("limit") { link.append("limit=\(limit)") }
+            w.string("/jobs?" + link.joined(separator: "&"))
         } else {
             w.raw("null")
         }
@@ -73,22 +67,17 @@ public struct JobHandlers: Sendable {
 
     /// `{"from", "total", "log": [lines]}`, Livy's shape; `from` defaults to 0, `size` to 100.
     public func log(_ request: Request) throws -> Response {
-        let items = try request.queryItems(allowed: ["from", "size"])
+        var query = try QueryParameters(request, allowed: ["from", "size"])
         var from = 0
         var size = 100
-        var errors: [ProblemField] = []
-        for item in items {
+        for item in query.items {
             if item.name == "from" {
-                if let value = Int(item.value), value >= 0 { from = value } else {
-                    errors.append(ProblemField(pointer: nil, detail: "must be a line number from 0", extra: [("parameter", .string("from"))]))
-                }
+                from = query.position(item, "a line number from 0").map { Int($0) } ?? from
             } else {
-                if let value = Int(item.value), (1...1000).contains(value) { size = value } else {
-                    errors.append(ProblemField(pointer: nil, detail: "must be an integer from 1 to 1000", extra: [("parameter", .string("size"))]))
-                }
+                size = query.pageLimit(item) ?? size
             }
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The query is not valid.", errors: errors) }
+        try query.check()
         let id = request.parameters.int("id")
         guard let log = try repository.log(jobId: id, from: from, size: size) else { throw HTTPError.notFound("Job \(id) does not exist.") }
         var w = JSONWriter(capacity: 64 + log.lines.count * 96)

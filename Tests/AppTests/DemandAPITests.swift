@@ -45,8 +45,8 @@ import TestSupport
             }
             byTown[town] = groups
         }
-        return byTown.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { town in
-            (town, byTown[town]!.reduce(0) { $0 + $1.0 }, byTown[town]!)
+        return byTown.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { town, groups in
+            (town, groups.reduce(0) { $0 + $1.0 }, groups)
         }
     }
 

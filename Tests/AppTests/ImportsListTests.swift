@@ -138,4 +138,13 @@ import TestSupport
         #expect(counts.int(0, 0) == full && counts.int(0, 1) == 3)
         #expect(counts.int(1, 0) == empty && counts.int(1, 1) == 0)
     }
+
+    /// Every problem answer lists at most 100 errors and counts the rest, whatever route it is.
+    @Test func aParameterGiven150TimesListsAHundredProblemsAndCountsTheRest() throws {
+        let query = (0..<150).map { _ in "after=1" }.joined(separator: "&")
+        let r = try httpRequest(port: TestEnvironment.port, "GET", "/imports?\(query)")
+        #expect(r.status == 400 && r.errors?.count == 100, "\(r.summary)")
+        #expect(r.object?.int("errors_omitted") == 49, "\(r.summary)")
+        #expect(r.object?.string("detail")?.contains("149 problems were found") == true, "\(r.summary)")
+    }
 }

@@ -28,16 +28,18 @@ public struct EventFeedHandler: Sendable {
             case let .success(value):
                 rows = value
             }
-            let (horizon, events) = FeedEvent.read(rows)
+            let (horizon, head, events) = FeedEvent.read(rows)
             if let after = query.after, after < horizon {
                 respond(.failure(FeedPage.gone(horizon: horizon)))
                 return
             }
-            let cursor = max(query.after ?? 0, horizon)
+            let start = max(query.after ?? 0, horizon)
+            // A page that is not full read everything this snapshot has: what follows starts at its head.
+            let seen = events.count < query.limit ? max(start, head) : nil
             let hub = loop.local { FeedHub(loop: loop, connection: connection, notifier: notifier) }
             if stream {
                 var response = Response.pushed(contentType: "text/event-stream; charset=utf-8") { stream in
-                    hub.open(stream, query, first: events, cursor: cursor)
+                    hub.open(stream, query, first: events, cursor: start, seen: seen)
                 }
                 response.headers.add("Cache-Control", "no-cache")
                 response.headers.add("Vary", "Accept")
@@ -45,11 +47,11 @@ public struct EventFeedHandler: Sendable {
                 response.headers.add("X-Accel-Buffering", "no")
                 respond(.success(response))
             } else if events.isEmpty && query.wait > 0 {
-                hub.park(query, cursor: cursor) { result in
+                hub.park(query, cursor: seen ?? start) { result in
                     respond(result.map { var response = $0; response.headers.add("Vary", "Accept"); return response })
                 }
             } else {
-                var response = FeedPage.response(events[...], query, position: cursor)
+                var response = FeedPage.response(events[...], query, position: seen ?? start)
                 response.headers.add("Vary", "Accept")
                 respond(.success(response))
             }

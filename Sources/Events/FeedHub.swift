@@ -76,16 +76,18 @@ final class FeedHub {
         if newest > cursor { fetch() }
     }
 
-    /// Serves a stream: its backlog first (`first` is the page the handler read already), then
-    /// every new event as it is committed.
-    func open(_ stream: PushStream, _ query: FeedQuery, first: [FeedEvent], cursor: Int64) {
+    /// Serves a stream: its backlog first (`first` is the page the handler read already, after
+    /// `cursor`), then every new event as it is committed. `seen`: the page read everything up to
+    /// that position (it was not full); nil: more backlog may follow.
+    func open(_ stream: PushStream, _ query: FeedQuery, first: [FeedEvent], cursor: Int64, seen: Int64?) {
         let reader = StreamReader(query: query, cursor: cursor, stream: stream, nextHeartbeat: loop.now + FeedHub.heartbeatInterval)
         streams.append(reader)
         stream.onClose = { [weak self, unowned reader] in self?.streams.removeAll { $0 === reader } }
         stream.send(Array("retry: 2000\n\n".utf8))
         loop.wakeUp(at: reader.nextHeartbeat)
         deliver(first, to: reader)
-        if first.count < query.limit {
+        if let seen {
+            reader.cursor = max(reader.cursor, seen)
             caughtUp(reader)
         } else {
             catchUp(reader)
@@ -100,9 +102,14 @@ final class FeedHub {
             guard let self, reader.stream.isOpen else { return }
             switch result {
             case let .success(rows):
-                let events = FeedEvent.read(rows).events
+                let (_, head, events) = FeedEvent.read(rows)
                 self.deliver(events, to: reader)
-                if events.count < FeedHub.batch { self.caughtUp(reader) } else { self.catchUp(reader) }
+                if events.count < FeedHub.batch {
+                    reader.cursor = max(reader.cursor, head)
+                    self.caughtUp(reader)
+                } else {
+                    self.catchUp(reader)
+                }
             case .failure:
                 reader.stream.finish()  // the client resumes with Last-Event-ID
             }

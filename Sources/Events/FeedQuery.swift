@@ -51,11 +51,14 @@ struct FeedQuery {
         (types.isEmpty || types.contains { type.hasPrefix($0) }) && (subject.map { eventSubject.hasPrefix($0) } ?? true)
     }
 
-    /// One round trip: where the feed starts (column 0 of every row) and up to `limit` events after
-    /// the cursor that pass the filters (columns 1-4: id, type, subject, the CloudEvent text).
+    /// One round trip: where the feed starts (column 0 of every row), up to `limit` events after
+    /// the cursor that pass the filters (columns 1-4: id, type, subject, the CloudEvent text), and
+    /// the newest position this snapshot sees (column 5). Positions are taken in commit order, so
+    /// a reader that got fewer than `limit` events has seen everything up to that head: it goes on
+    /// from there instead of scanning the same non-matching events again.
     static let sql = """
-        SELECT h.deleted_through, e.id, e.type, e.aggregateid, e.payload::text
-        FROM events_horizon h
+        SELECT h.deleted_through, e.id, e.type, e.aggregateid, e.payload::text, h.head
+        FROM (SELECT deleted_through, (SELECT coalesce(max(id), 0) FROM events) AS head FROM events_horizon) h
         LEFT JOIN LATERAL (
             SELECT id, type, aggregateid, payload FROM events
             WHERE id > greatest(coalesce($1::bigint, 0), h.deleted_through)

@@ -151,6 +151,19 @@ import TestSupport
         #expect(empty.object?.string("next")?.contains("after=") == true)
     }
 
+    /// A filter that matches nothing still moves the reader on: `next` points past every event the
+    /// page looked at, so following it does not read the same events again.
+    @Test func aPageThatMatchesNothingLinksPastWhatItRead() throws {
+        let id = try newImport()
+        let newest = try newestPosition()
+        let page = try httpRequest(port: port, "GET", "/events?subject=/imports/\(id)/nothing&limit=5")
+        #expect(page.status == 200 && page.dataArray?.isEmpty == true, "\(page.summary)")
+        let next = page.object?.string("next") ?? ""
+        let after = next.split(separator: "&").first.flatMap { $0.split(separator: "=").last }.flatMap { Int($0) }
+        #expect((after ?? 0) >= newest, "next \(next) should start after \(newest), the newest event the page read past")
+        #expect(next.contains("nothing") && next.contains("limit=5"), "the same filters: \(next)")
+    }
+
     @Test func serverSentEventsResumeWithLastEventID() throws {
         let id = try newImport()
         let start = try newestPosition()

@@ -15,7 +15,7 @@ enum JobWorks {
                     contentType: run.contentType, expectedBytes: run.totalBytes, read: run.read, actor: run.actor,
                     progress: { try run.progress(rows: $0, bytes: $1, fraction: $2) },
                     beforeCommit: { connection, importId in
-                        try run.commit(connection, result: Array(#"{"import_id":\#(importId),"href":"/imports/\#(importId)/citizens"}"#.utf8))
+                        try run.commit(connection, result: Array(#"{"import_id":\#(importId),"href":"/imports/\#(importId)"}"#.utf8))
                     })
             },
             .airportsUpload: { run in

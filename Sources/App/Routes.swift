@@ -27,6 +27,8 @@ public enum Routes {
         let agePercentiles = AgePercentilesHandler(repository: citizens)
         let listImports = ListImportsHandler(repository: citizens)
         router.add(.GET, "/imports", access: .reader, database.guarded { try listImports.handle($0) })
+        let showImport = ShowImportHandler(repository: citizens)
+        router.add(.GET, "/imports/{import_id:int}", access: .reader, database.guarded { try showImport.handle($0) })
         router.add(.POST, "/imports", access: .editor, database.guarded(
             jobIntake.accepting(.import, check: ImportCitizensHandler.checkContentType) { try importCitizens.handle($0) }))
         router.add(.GET, "/imports/{import_id:int}/citizens", access: .reader, database.guarded { try listCitizens.handle($0) })

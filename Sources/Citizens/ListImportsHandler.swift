@@ -31,10 +31,7 @@ public struct ListImportsHandler: Sendable {
         w.raw("{\"data\":[")
         for (i, summary) in page.enumerated() {
             if i > 0 { w.raw(",") }
-            w.raw("{\"import_id\":"); w.int(summary.importId)
-            w.raw(",\"created_at\":"); w.string(summary.createdAt)
-            w.raw(",\"citizens\":"); w.int(summary.citizens)
-            w.raw("}")
+            summary.write(to: &w)
         }
         w.raw("],\"next\":")
         if imports.count > limit, let last = page.last {

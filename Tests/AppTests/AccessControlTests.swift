@@ -18,6 +18,7 @@ import TestSupport
         "GET /docs/{asset}": "open", "GET /confirmations/{token}": "open", "POST /confirmations/{token}": "open",
         "GET /metrics": "admin", "POST /keys": "admin", "GET /keys": "admin", "DELETE /keys/{key_id}": "admin",
         "POST /imports": "editor", "GET /imports": "reader", "GET /events": "reader",
+        "GET /imports/{import_id:int}": "reader",
         "GET /imports/{import_id:int}/citizens": "reader",
         "PATCH /imports/{import_id:int}/citizens/{citizen_id:int}": "editor",
         "GET /imports/{import_id:int}/citizens/birthdays": "reader",

@@ -147,4 +147,19 @@ import TestSupport
         #expect(r.object?.int("errors_omitted") == 49, "\(r.summary)")
         #expect(r.object?.string("detail")?.contains("149 problems were found") == true, "\(r.summary)")
     }
+
+    @Test func oneImportIsTheObjectTheListShows() throws {
+        let id = try newImport(citizens: 3)
+        let one = try httpRequest(port: port, "GET", "/imports/\(id)")
+        #expect(one.status == 200, "\(one.summary)")
+        let data = one.object?.object("data")
+        #expect(data?.int("import_id") == id && data?.int("citizens") == 3, "\(one.summary)")
+        let listed = try page("/imports?after=\(id + 1)&limit=1").imports.first
+        #expect(listed?.id == id && data?.string("created_at") == listed?.createdAt, "\(one.summary)")
+
+        let missing = try httpRequest(port: port, "GET", "/imports/999999999")
+        #expect(missing.status == 404 && missing.object?.string("detail") == "Import 999999999 does not exist.", "\(missing.summary)")
+        let withQuery = try httpRequest(port: port, "GET", "/imports/\(id)?limit=1")
+        #expect(withQuery.status == 400, "\(withQuery.summary)")
+    }
 }

@@ -28,7 +28,7 @@ import TestSupport
         #expect(job.int("attempts") == 1)
         #expect(job.object("actor")?.string("name") != nil)
         let importId = try #require(job.object("result")?.int("import_id"), "\(job)")
-        #expect(job.object("result")?.string("href") == "/imports/\(importId)/citizens")
+        #expect(job.object("result")?.string("href") == "/imports/\(importId)")
         #expect(job.isNull("error"))
 
         let a = try httpRequest(port: port, "GET", "/imports/\(syncId)/citizens")

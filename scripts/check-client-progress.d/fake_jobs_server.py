@@ -205,7 +205,7 @@ def advance(job):
         return finish(job, "failed", error=error)
     COUNTER["import"] += 1
     if job["kind"] == "import":
-        result = {"import_id": COUNTER["import"], "href": f"/imports/{COUNTER['import']}/citizens"}
+        result = {"import_id": COUNTER["import"], "href": f"/imports/{COUNTER['import']}"}
     else:
         result = {"rows": job["_rows"], "inserted": job["_rows"], "updated": 0}
     job["progress"], job["processed"] = 1, job["_rows"]

@@ -332,8 +332,8 @@ class Takeover:
             if job is None or job["state"] not in ("running", *TERMINAL):
                 return f"the takeover job {location} is still {job and job['state']} 60 s after it was submitted to app1"
             if job["state"] != "running":
-                return (f"the takeover job {location} was {job['state']} before app1 could be killed: it must still be running "
-                        f"then (make it bigger: --takeover-citizens, now {self.count})")
+                return (f"the takeover job {location} had ended ({job['state']}) before app1 could be killed: it must still be "
+                        f"running then (make it bigger: --takeover-citizens, now {self.count})")
             starts = [line for line in job_log(location, base=args.app1) if "started (attempt 1) on " in line]
             runner = app_of(starts[0].rsplit(" on ", 1)[1]) if starts else None
             if runner == "app1":

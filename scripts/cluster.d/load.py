@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The load and the checks of `scripts/cluster test` (shared/spec/scale.md), run in the client
-namespace: writes and reads through the load balancer, two SSE consumers that resume with
-Last-Event-ID, a webhook receiver; app1 killed mid-load, then the primary killed and db2
-promoted; at the end every acknowledged write is checked in the new primary, the feed, the
-streams and the webhooks. Prints what it measured; exits 1 when a check fails."""
+namespace: writes (imports also as jobs) and reads through the load balancer, two SSE consumers
+that resume with Last-Event-ID, a webhook receiver; app1 killed mid-load while it runs a big job
+(which app2 must run after the lease), then the primary killed and db2 promoted; at the end
+every acknowledged write and job is checked in the new primary, the API, the feed, the streams
+and the webhooks. Prints what it measured; exits 1 when a check fails."""
 import argparse
 import base64
 import collections

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """The load and the checks of `scripts/cluster test` (shared/spec/scale.md), run in the client
-namespace: writes and reads through the load balancer, two SSE consumers that resume with
-Last-Event-ID, a webhook receiver; app1 killed mid-load, then the primary killed and db2
-promoted; at the end every acknowledged write is checked in the new primary, the feed, the
-streams and the webhooks. Prints what it measured; exits 1 when a check fails."""
+namespace: writes (imports also as jobs) and reads through the load balancer, two SSE consumers
+that resume with Last-Event-ID, a webhook receiver; app1 killed mid-load while it runs a big job
+(which app2 must run after the lease), then the primary killed and db2 promoted; at the end
+every acknowledged write and job is checked in the new primary, the API, the feed, the streams
+and the webhooks. Prints what it measured; exits 1 when a check fails."""
 import argparse
 import base64
 import collections
+import datetime
 import hashlib
 import hmac
 import http.client
@@ -35,10 +37,10 @@ def fail(message):
     print(f"FAIL: {message}", flush=True)
 
 
-def request(method, path, body=None, headers=None, timeout=10):
-    """One request on a fresh connection through the load balancer: (status, headers, body) or
-    (None, None, error text)."""
-    url = urllib.parse.urlsplit(args.base)
+def request(method, path, body=None, headers=None, timeout=10, base=None):
+    """One request on a fresh connection through the load balancer (or to `base`, one server):
+    (status, headers, body) or (None, None, error text)."""
+    url = urllib.parse.urlsplit(base or args.base)
     connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
     all_headers = {"Authorization": f"Bearer {args.key}"}
     if body is not None and not isinstance(body, bytes):
@@ -48,7 +50,7 @@ def request(method, path, body=None, headers=None, timeout=10):
     try:
         connection.request(method, path, body=body, headers=all_headers)
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, {name.lower(): value for name, value in response.getheaders()}, response.read()
     except Exception as error:  # noqa: BLE001 - every failure is counted by kind
         return None, None, f"{type(error).__name__}"
     finally:
@@ -152,25 +154,21 @@ def do_read():
         record("GET", "/imports/{id}/citizens", status, body if status is None else None)
 
 
-def do_job_takeover():
-    """A job taken over after its lease (jobs: POST /imports with Prefer: respond-async, added by
-    the jobs work). Skipped while the server answers without 202."""
+def do_job():
+    """An import as a job (POST /imports with Prefer: respond-async): the 202's Location is
+    logged, and at the end the job must have succeeded with its import stored once."""
     t = token()
-    status, _, body = request("POST", "/imports", {"citizens": [citizen(1, f"J{t}-1", f"S{t}")]}, {"Prefer": "respond-async"})
+    status, headers, body = request("POST", "/imports", {"citizens": [citizen(1, f"J{t}-1", f"S{t}")]}, {"Prefer": "respond-async"})
     record("POST", "/imports (async)", status, body if status is None else None)
-    if status == 201:
-        # No jobs yet: a plain import was stored, and it is checked as one.
+    if status == 202:
         with lock:
-            acked.append({"kind": "import", "id": json.loads(body)["data"]["import_id"], "street": f"S{t}", "count": 1, "patchable": []})
-    elif status == 202:
-        # JOBS: record the job's URL here and check at the end that it succeeded once, also when
-        # app1 held it when it was killed (taken over by app2 after the lease).
-        with lock:
-            acked.append({"kind": "job", "location": None, "token": t})
+            acked.append({"kind": "job", "location": headers.get("location"), "street": f"S{t}", "count": 1})
+    elif status is not None and 200 <= status < 300:
+        fail(f"POST /imports with Prefer: respond-async answered {status}, not 202 with a job")
 
 
 OPERATIONS = [(do_import, 3), (do_patch, 3), (do_upload, 2), (do_airport, 2), (do_airport_patch, 2), (do_read, 6),
-              (do_job_takeover, 1)]
+              (do_job, 1)]
 
 
 def worker():
@@ -259,6 +257,182 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
+# --- jobs ----------------------------------------------------------------------------------
+
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+def get_job(location, base=None):
+    status, _, body = request("GET", location, base=base)
+    return json.loads(body)["data"] if status == 200 else None
+
+
+def job_log(location, base=None):
+    """Every line of GET {job}/log ("<time> <text>")."""
+    lines = []
+    while True:
+        status, _, body = request("GET", f"{location}/log?from={len(lines)}&size=100", base=base)
+        if status != 200:
+            return lines
+        page = json.loads(body)
+        lines += page["log"]
+        if not page["log"] or len(lines) >= page["total"]:
+            return lines
+
+
+def app_of(server):
+    """app1 or app2 for a server name of the jobs' log (host:pid:random), else the name."""
+    parts = server.split(":")
+    pid = int(parts[-2]) if len(parts) >= 3 and parts[-2].isdigit() else None
+    return {args.app1_pid: "app1", args.app2_pid: "app2"}.get(pid, server)
+
+
+def log_time(line):
+    return datetime.datetime.strptime(line.split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+class Takeover:
+    """The job that app1 holds when it is killed: big enough to be still running then. It is
+    sent to app1 itself (not through lb), so app1's runners are woken for it at once."""
+
+    def __init__(self, count):
+        self.count = count
+        self.street = f"T{token()}"
+        # citizen()'s fields written as text: json.dumps of a million dicts takes seconds.
+        self.body = ('{"citizens":[' + ",".join(
+            f'{{"citizen_id":{k},"town":"Rigby","street":"{self.street}","building":"1","apartment":{k},"name":"J{k}",'
+            f'"birth_date":"01.02.1990","gender":"female","relatives":[]}}' for k in range(1, count + 1)) + "]}").encode()
+        self.write = None       # its entry in `acked`
+        self.progress = None    # its progress when app1 was killed
+        self.killed = None      # time.monotonic() and time.time() right after the kill
+        self.killed_wall = None
+        self.ended = None       # time.monotonic() when it was first seen terminal through lb
+        self.rerun_after = None  # seconds from the kill to app2's claim (the job's log)
+        self.job = None
+
+    def start(self):
+        """Submits the job and waits until app1 runs it and has begun storing citizens; returns
+        what went wrong, or None."""
+        for _ in range(3):
+            status, headers, body = request("POST", "/imports", self.body, {"Prefer": "respond-async", "Content-Type": "application/json"},
+                                            timeout=120, base=args.app1)
+            if status != 202:
+                return f"the takeover job: POST /imports (async, {self.count} citizens) to app1 answered {status}: {body[:300]!r}"
+            location = headers.get("location")
+            self.write = {"kind": "job", "location": location, "street": self.street, "count": self.count}
+            with lock:
+                acked.append(self.write)
+            job, deadline = None, time.monotonic() + 60
+            # Reading the body is the first tenth of an import's progress: past it, citizens are
+            # being copied in the job's open transaction.
+            while time.monotonic() < deadline:
+                job = get_job(location, base=args.app1)
+                if job and (job["state"] in TERMINAL or (job["state"] == "running" and job["progress"] > 0.1)):
+                    break
+                time.sleep(0.05)
+            if job is None or job["state"] not in ("running", *TERMINAL):
+                return f"the takeover job {location} is still {job and job['state']} 60 s after it was submitted to app1"
+            if job["state"] != "running":
+                return (f"the takeover job {location} had ended ({job['state']}) before app1 could be killed: it must still be "
+                        f"running then (make it bigger: --takeover-citizens, now {self.count})")
+            starts = [line for line in job_log(location, base=args.app1) if "started (attempt 1) on " in line]
+            runner = app_of(starts[0].rsplit(" on ", 1)[1]) if starts else None
+            if runner == "app1":
+                self.progress = job["progress"]
+                return None
+            # app2's poll found it before app1's runners did: not a takeover; stop it and try again.
+            print(f"[cluster] the takeover job {location} was started by {runner}, not app1; cancelling it and submitting another", flush=True)
+            request("DELETE", location)
+            with lock:
+                acked.remove(self.write)
+            self.write = None
+        return "three takeover jobs submitted to app1 were each started by app2 first"
+
+    def killed_now(self):
+        self.killed, self.killed_wall = time.monotonic(), time.time()
+
+    def finished(self):
+        """Polled after the kill: True once the job is terminal (through lb)."""
+        job = get_job(self.write["location"])
+        if job and job["state"] in TERMINAL:
+            self.job, self.ended = job, time.monotonic()
+            return True
+        return False
+
+    def check(self):
+        """It succeeded on app2 after app1's lease ran out, after a run on app1 that stored nothing
+        (check_jobs and check_database check its import like every job's)."""
+        location = self.write["location"]
+        if self.job is None:
+            return fail(f"the takeover job {location} did not end within {args.job_lease + 60:.0f} s of the kill of app1")
+        if self.job["state"] != "succeeded":
+            return fail(f"the takeover job {location} ended {self.job['state']}: {self.job['error']}")
+        lines = job_log(location)
+        reruns = [line for line in lines if " expired: running again from the start " in line]
+        if self.job["attempts"] < 2 or not reruns:
+            return fail(f"the takeover job {location} ran once (attempts {self.job['attempts']}): app1 was not running it when it was killed")
+        # "<time> the lease of <server> expired: running again from the start (attempt n) on <server>"
+        text = reruns[0].split(" ", 1)[1]
+        held_by = app_of(text.removeprefix("the lease of ").split(" ", 1)[0])
+        taken_by = app_of(text.rsplit(" on ", 1)[1])
+        self.rerun_after = log_time(reruns[0]) - self.killed_wall
+        if held_by != "app1" or taken_by != "app2":
+            fail(f"the takeover job {location}: the lease of {held_by} expired and {taken_by} ran it (expected app1 then app2)")
+        # The last heartbeat before the kill set the lease at most one beat (0.5 s) earlier.
+        if self.rerun_after < args.job_lease - 0.6:
+            fail(f"the takeover job {location} was run again {self.rerun_after:.1f} s after app1 was killed, before its {args.job_lease:g} s lease ended")
+
+
+def check_jobs(seconds):
+    """Every job acknowledged with 202 ends `succeeded` (polled through lb for at most `seconds`),
+    its result's import exists with its citizens (read through the API at the result's href);
+    check_database then finds that import once in the database."""
+    jobs = [w for w in acked if w["kind"] == "job"]
+    pending = []
+    for write in jobs:
+        if write["location"]:
+            pending.append(write)
+        else:
+            fail(f"a job for street {write['street']} was accepted with 202 without a Location")
+    deadline = time.monotonic() + seconds
+    while pending:
+        for write in list(pending):
+            job = get_job(write["location"])
+            if job and job["state"] in TERMINAL:
+                write["job"] = job
+                pending.remove(write)
+        if not pending or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    for write in pending:
+        job = get_job(write["location"])
+        fail(f"job {write['location']} is still {job and job['state']} {seconds} s after the load stopped")
+    for write in jobs:
+        job = write.get("job")
+        if job is None:
+            continue
+        if job["state"] != "succeeded":
+            fail(f"job {write['location']} ended {job['state']}: {job['error']}")
+            continue
+        result = job.get("result") or {}
+        write["id"], href = result.get("import_id"), result.get("href")
+        if not isinstance(write["id"], int) or not href:
+            fail(f"job {write['location']} succeeded without an import_id and href in its result: {result}")
+            continue
+        if write["count"] > 1000:
+            # The takeover job's import: its count in GET /imports (its citizens are checked in SQL).
+            status, _, body = request("GET", f"/imports?after={write['id'] + 1}&limit=1")
+            listed = json.loads(body)["data"] if status == 200 else []
+            if [(i["import_id"], i["citizens"]) for i in listed] != [(write["id"], write["count"])]:
+                fail(f"job {write['location']}: GET /imports lists {listed} for its import {write['id']} of {write['count']} citizens")
+            continue
+        status, _, body = request("GET", href)
+        citizens = json.loads(body)["data"] if status == 200 else None
+        if citizens is None or len(citizens) != write["count"] or any(c["street"] != write["street"] for c in citizens):
+            fail(f"job {write['location']}: GET {href} answered {status} with "
+                 f"{'no' if citizens is None else len(citizens)} citizens, expected {write['count']} of {write['street']}")
+
+
 # --- checks --------------------------------------------------------------------------------
 
 def psql(host, sql):
@@ -286,8 +460,11 @@ def check_database(host):
     for import_id, street, count in psql(host, "SELECT import_id, street, count(*) FROM citizens WHERE town = 'Rigby' GROUP BY 1, 2"):
         citizens[street][int(import_id)] = int(count)
     half = psql(host, """SELECT i.import_id, i.citizen_count, count(c.import_id) FROM imports i
-                         LEFT JOIN citizens c USING (import_id) GROUP BY 1, 2 HAVING i.citizen_count IS DISTINCT FROM count(c.import_id)""")
+                         LEFT JOIN citizens c USING (import_id) GROUP BY 1, 2
+                         HAVING i.citizen_count IS DISTINCT FROM count(c.import_id) OR count(c.import_id) = 0""")
     for row in half:
+        # The rig makes no empty import: one without citizens is a leftover too (of a job's run
+        # on a server that was killed, say).
         fail(f"import {row[0]} is half-stored: citizen_count {row[1]}, {row[2]} citizens")
     names = {(int(i), int(c)): n for i, c, n in psql(host, "SELECT import_id, citizen_id, name FROM citizens WHERE name LIKE 'P%'")}
     airports = collections.defaultdict(list)
@@ -296,7 +473,7 @@ def check_database(host):
     cities = {i: c for rows in airports.values() for i, c in rows}
     for write in acked:
         kind = write["kind"]
-        if kind == "import":
+        if kind == "import" or (kind == "job" and "id" in write):
             stored = citizens.get(write["street"], {})
             if stored != {write["id"]: write["count"]}:
                 fail(f"import {write['id']} ({write['street']}): stored as {stored}")
@@ -327,8 +504,10 @@ def check_feed(events):
               "airport": lambda w: (f"/airports/{w['id']}", "insikt.airport.created"),
               "airport_patch": lambda w: (f"/airports/{w['id']}", "insikt.airport.updated")}
     for write in acked:
-        if write["kind"] in wanted:
-            subject, kind = wanted[write["kind"]](write)
+        expected = [wanted[write["kind"]](write)] if write["kind"] in wanted else []
+        if write["kind"] == "job" and "id" in write:
+            expected = [(write["location"], "insikt.job.succeeded"), (f"/imports/{write['id']}", "insikt.import.created")]
+        for subject, kind in expected:
             if kind not in by_subject.get(subject, set()):
                 fail(f"no {kind} event for {subject}")
     acked_uploads = sum(w["kind"] == "upload" for w in acked)
@@ -354,8 +533,12 @@ def wait_until(condition, seconds):
 def main():
     global args
     parser = argparse.ArgumentParser()
-    for name in ("--base", "--key", "--receiver", "--psql", "--db1", "--db2", "--kill-app", "--kill-primary", "--promote"):
+    for name in ("--base", "--key", "--receiver", "--psql", "--db1", "--db2", "--kill-app", "--kill-primary", "--promote", "--app1"):
         parser.add_argument(name, required=True)
+    for name in ("--app1-pid", "--app2-pid"):
+        parser.add_argument(name, type=int, required=True, help="the server's process id (the jobs' log names servers by it)")
+    parser.add_argument("--job-lease", type=float, required=True, help="the servers' --job-lease")
+    parser.add_argument("--takeover-citizens", type=int, default=800_000, help="the job app1 runs when it is killed")
     parser.add_argument("--phase", type=float, default=8.0, help="seconds of load between the steps")
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
@@ -369,6 +552,7 @@ def main():
         return 1
     Receiver.secret = base64.b64decode(json.loads(body)["data"]["secret"].removeprefix("whsec_"))
     start = int(psql(args.db1, "SELECT coalesce(max(id), 0) FROM events")[0][0])
+    takeover = Takeover(args.takeover_citizens)
     streams = [StreamConsumer(f"sse{i}", start) for i in range(2)]
     for stream in streams:
         stream.start()
@@ -378,9 +562,23 @@ def main():
         thread.start()
 
     time.sleep(args.phase)
+    problem = takeover.start()
+    if problem:
+        fail(problem)
+    else:
+        print(f"[cluster] {time.monotonic() - began:5.1f} s: job {takeover.write['location']} ({takeover.count} citizens) "
+              f"running on app1, progress {takeover.progress:.2f}", flush=True)
     print(f"[cluster] {time.monotonic() - began:5.1f} s: kill -9 app1", flush=True)
     run_command(args.kill_app)
-    time.sleep(args.phase)
+    takeover.killed_now()
+    # The primary is killed once the takeover job has ended (bounded), so that step does not
+    # meet it.
+    next_step = time.monotonic() + args.phase
+    if problem is None:
+        wait_until(takeover.finished, args.job_lease + 60)
+        print(f"[cluster] {time.monotonic() - began:5.1f} s: job {takeover.write['location']} "
+              + (f"{takeover.job['state']}, attempts {takeover.job['attempts']}" if takeover.job else "not ended"), flush=True)
+    time.sleep(max(0.0, next_step - time.monotonic()))
     print(f"[cluster] {time.monotonic() - began:5.1f} s: kill -9 db1 (primary and its PgBouncer)", flush=True)
     killed = time.monotonic()
     run_command(args.kill_primary)
@@ -420,6 +618,9 @@ def main():
         missed = sorted(set(ids) - set(stream.seen))
         if missed:
             fail(f"{stream.name} missed {len(missed)} events (after {stream.reconnects} reconnects): {missed[:10]}")
+    check_jobs(60)
+    if problem is None:
+        takeover.check()
     check_database(args.db2)
     check_feed(events)
     in_recovery = psql(args.db2, "SELECT pg_is_in_recovery()")[0][0]
@@ -445,9 +646,14 @@ def main():
     print(f"[cluster] feed: {len(ids)} events; streams: " + ", ".join(f"{s.name} {len(set(s.seen))} events, {s.reconnects} reconnects" for s in streams))
     deliveries = sum(Receiver.received.values())
     print(f"[cluster] webhooks: {len([i for i in ids if Receiver.received.get(i)])} of {len(ids)} events received, {deliveries} valid deliveries")
-    # Not checked here yet: that a job held by app1 when it died is run by app2 after its lease
-    # (JobServerProcessTests and JobRunnersTests prove takeover and run-once on one machine).
-    print(f"[cluster] jobs: {kinds.get('job', 0)} accepted with 202 during the load; their outcome is not checked by the rig yet")
+    jobs = [w for w in acked if w["kind"] == "job"]
+    succeeded = sum(1 for w in jobs if w.get("job", {}).get("state") == "succeeded")
+    print(f"[cluster] jobs: {len(jobs)} accepted with 202, {succeeded} succeeded (each import stored once)")
+    if problem is None and takeover.job is not None and takeover.rerun_after is not None:
+        print(f"[cluster] takeover: job {takeover.write['location']} ({takeover.count} citizens) held by app1 at progress "
+              f"{takeover.progress:.2f} when it was killed; app2 ran it again {takeover.rerun_after:.1f} s after the kill "
+              f"(lease {args.job_lease:g} s, attempt {takeover.job['attempts']}); {takeover.job['state']} "
+              f"{takeover.ended - takeover.killed:.1f} s after the kill")
     if failures:
         print(f"[cluster] {len(failures)} checks failed")
         return 1

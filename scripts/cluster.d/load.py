@@ -385,7 +385,7 @@ class Takeover:
 
 def check_jobs(seconds):
     """Every job acknowledged with 202 ends `succeeded` (polled through lb for at most `seconds`),
-    its result's import exists with its citizens (read through the API at the result's href);
+    its result's href is its import (`GET /imports/{id}`, with its count) and its citizens are there;
     check_database then finds that import once in the database."""
     jobs = [w for w in acked if w["kind"] == "job"]
     pending = []
@@ -419,17 +419,17 @@ def check_jobs(seconds):
         if not isinstance(write["id"], int) or not href:
             fail(f"job {write['location']} succeeded without an import_id and href in its result: {result}")
             continue
-        if write["count"] > 1000:
-            # The takeover job's import: its count in GET /imports (its citizens are checked in SQL).
-            status, _, body = request("GET", f"/imports?after={write['id'] + 1}&limit=1")
-            listed = json.loads(body)["data"] if status == 200 else []
-            if [(i["import_id"], i["citizens"]) for i in listed] != [(write["id"], write["count"])]:
-                fail(f"job {write['location']}: GET /imports lists {listed} for its import {write['id']} of {write['count']} citizens")
-            continue
         status, _, body = request("GET", href)
+        summary = json.loads(body).get("data") if status == 200 else None
+        if href != f"/imports/{write['id']}" or not summary or (summary["import_id"], summary["citizens"]) != (write["id"], write["count"]):
+            fail(f"job {write['location']}: GET {href} answered {status} {summary}, expected import {write['id']} of {write['count']} citizens")
+            continue
+        if write["count"] > 1000:
+            continue  # the takeover job's citizens are checked in SQL
+        status, _, body = request("GET", f"{href}/citizens")
         citizens = json.loads(body)["data"] if status == 200 else None
         if citizens is None or len(citizens) != write["count"] or any(c["street"] != write["street"] for c in citizens):
-            fail(f"job {write['location']}: GET {href} answered {status} with "
+            fail(f"job {write['location']}: GET {href}/citizens answered {status} with "
                  f"{'no' if citizens is None else len(citizens)} citizens, expected {write['count']} of {write['street']}")
 
 

@@ -25,7 +25,7 @@ import Testing
         let file = try temporaryFile("citizens.json", citizensImport(2))
         let run = try insikt(["import", file], environment: ["INSIKT_URL": server.baseURL, "INSIKT_KEY": FakeJobsServer.key])
         #expect(run.status == 0, "\(run.output)")
-        #expect(run.output == "job 1 queued\njob 1 running\njob 1 succeeded: import 1 stored: 2 citizens — /imports/1/citizens\n")
+        #expect(run.output == "job 1 queued\njob 1 running\njob 1 succeeded: import 1 stored: 2 citizens — /imports/1\n")
     }
 
     @Test func optionsWinOverTheEnvironmentAndAFailedUploadExitsOne() throws {

@@ -41,7 +41,7 @@ import Testing
         let runner = JobRunner(baseURL: server.baseURL, key: FakeJobsServer.key, display: LineDisplay(console: console), console: console)
         let status = runner.run(.importCitizens, file: file)
         #expect(status == 0, "\(console.transcript)")
-        #expect(console.transcript == "job 1 queued\njob 1 running\njob 1 succeeded: import 1 stored: 3 citizens — /imports/1/citizens\n")
+        #expect(console.transcript == "job 1 queued\njob 1 running\njob 1 succeeded: import 1 stored: 3 citizens — /imports/1\n")
         let log = try server.requestLog()
         #expect(log.first == "POST /imports")
         #expect(log.filter { $0 == "GET /jobs/1" }.count == 4, "\(log)")
@@ -109,7 +109,7 @@ import Testing
                                interrupted: ctrlC.take, ask: { _ in "" })
         #expect(runner.run(.importCitizens, file: file) == 0, "\(console.transcript)")
         #expect(ctrlC.pressed)
-        #expect(console.transcript.hasSuffix("job 1 succeeded: import 1 stored: 3 citizens — /imports/1/citizens\n"), "\(console.transcript)")
+        #expect(console.transcript.hasSuffix("job 1 succeeded: import 1 stored: 3 citizens — /imports/1\n"), "\(console.transcript)")
         #expect(try !server.requestLog().contains { $0.hasPrefix("DELETE") })
     }
 

@@ -24,22 +24,9 @@ public struct ListImportsHandler: Sendable {
         }
         try query.check()
 
-        // One row more than the page says whether there is a next one.
         let imports = try repository.listImports(before: after, limit: limit + 1)
-        let page = imports.prefix(limit)
-        var w = JSONWriter(capacity: 64 + page.count * 96)
-        w.raw("{\"data\":[")
-        for (i, summary) in page.enumerated() {
-            if i > 0 { w.raw(",") }
-            summary.write(to: &w)
+        return KeysetPage.response(imports, limit: limit, bytesPerRow: 96, write: { $0.write(to: &$1) }) { last in
+            "/imports?after=\(last.importId)" + (query.given.contains("limit") ? "&limit=\(limit)" : "")
         }
-        w.raw("],\"next\":")
-        if imports.count > limit, let last = page.last {
-            w.string("/imports?after=\(last.importId)" + (query.given.contains("limit") ? "&limit=\(limit)" : ""))
-        } else {
-            w.raw("null")
-        }
-        w.raw("}")
-        return .json(200, w.bytes)
     }
 }

@@ -86,24 +86,12 @@ public struct WebhookHandlers: Sendable {
         guard let records = try repository.deliveries(of: id, status: status, before: before, limit: limit + 1) else {
             throw WebhookHandlers.noWebhook(id)
         }
-        let page = records.prefix(limit)
-        var writer = JSONWriter(capacity: 64 + page.count * 400)
-        writer.raw("{\"data\":[")
-        for (i, record) in page.enumerated() {
-            if i > 0 { writer.raw(",") }
-            record.write(to: &writer)
-        }
-        writer.raw("],\"next\":")
-        if records.count > limit, let last = page.last {
+        return KeysetPage.response(records, limit: limit, bytesPerRow: 400, write: { $0.write(to: &$1) }) { last in
             var link = "/webhooks/\(id)/deliveries?before=\(last.id)"
             if let status { link += "&status=\(status)" }
             if query.given.contains("limit") { link += "&limit=\(limit)" }
-            writer.string(link)
-        } else {
-            writer.raw("null")
+            return link
         }
-        writer.raw("}")
-        return .json(200, writer.bytes)
     }
 
     /// Sends a delivery again now → 202 with the delivery (pending).

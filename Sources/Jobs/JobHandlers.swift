@@ -44,25 +44,13 @@ public struct JobHandlers: Sendable {
         try query.check()
 
         let jobs = try repository.list(state: state, kind: kind, before: after, limit: limit + 1)
-        let page = jobs.prefix(limit)
-        var w = JSONWriter(capacity: 64 + page.count * 512)
-        w.raw("{\"data\":[")
-        for (i, job) in page.enumerated() {
-            if i > 0 { w.raw(",") }
-            job.write(to: &w)
-        }
-        w.raw("],\"next\":")
-        if jobs.count > limit, let last = page.last {
+        return KeysetPage.response(jobs, limit: limit, bytesPerRow: 512, write: { $0.write(to: &$1) }) { last in
             var link = ["after=\(last.id)"]
             if let state { link.append("state=\(state.rawValue)") }
             if let kind { link.append("kind=\(kind.rawValue)") }
             if query.given.contains("limit") { link.append("limit=\(limit)") }
-            w.string("/jobs?" + link.joined(separator: "&"))
-        } else {
-            w.raw("null")
+            return "/jobs?" + link.joined(separator: "&")
         }
-        w.raw("}")
-        return .json(200, w.bytes)
     }
 
     /// `{"from", "total", "log": [lines]}`, Livy's shape; `from` defaults to 0, `size` to 100.

@@ -73,6 +73,9 @@ public final class PipelinedConnection {
     private var current: OpaquePointer?
     private var unsynced = false
     private var lastError = "not connected yet"
+    /// The hosts of a multi-host URL, and the one the next attempt starts at.
+    private let hosts: HostList?
+    private var firstHost = 0
 
     public init(url: String, watcher: PostgresSocketWatcher, connectTimeout: Double = 3, maxAttempts: Int = 4,
                 retryBaseDelay: Double = 0.02, statements: StatementMode = .prepared) {
@@ -82,6 +85,7 @@ public final class PipelinedConnection {
         self.connectTimeout = connectTimeout
         self.maxAttempts = max(1, maxAttempts)
         self.retryBaseDelay = retryBaseDelay
+        hosts = HostList(url: url)
     }
 
     deinit {
@@ -110,6 +114,7 @@ public final class PipelinedConnection {
         let now = monotonicSeconds()
         if case let .connecting(since) = state, now - since > connectTimeout {
             lastError = "could not connect within \(connectTimeout) s"
+            startNextAttemptAfterCurrentHost()
             breakDown()
         }
         if case .broken = state, let due = waiting.map(\.notBefore).min(), due <= now { connect() }
@@ -148,8 +153,10 @@ public final class PipelinedConnection {
     // MARK: connecting
 
     private func connect() {
-        let keywords = ["dbname", "application_name"]
-        let values = [url, "insikt"]
+        // Keywords after the connection string override its values.
+        let rotated = hosts?.keywords(startingAt: firstHost) ?? []
+        let keywords = ["dbname", "application_name"] + rotated.map(\.0)
+        let values = [url, "insikt"] + rotated.map(\.1)
         let started = withCStrings(keywords) { k in withCStrings(values) { v in PQconnectStartParams(k, v, 1) } }
         guard let started, PQstatus(started) != CONNECTION_BAD else {
             lastError = started.map { String(cString: PQerrorMessage($0)).trimmingCharacters() } ?? "out of memory"
@@ -162,6 +169,13 @@ public final class PipelinedConnection {
         socket = PQsocket(started)
         // A fresh connection waits to write (libpq's documented first step of PQconnectPoll).
         watcher.watch(socket, writable: true)
+    }
+
+    /// The attempt hung on one host: the next one starts at the host after it.
+    private func startNextAttemptAfterCurrentHost() {
+        guard let hosts, let connection else { return }
+        let current = PQhost(connection).map { String(cString: $0) }
+        firstHost = (current.flatMap(hosts.index(of:)) ?? firstHost) + 1
     }
 
     private func continueConnecting() {

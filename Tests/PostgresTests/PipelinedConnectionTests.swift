@@ -144,4 +144,48 @@ final class PollingOwner: PostgresSocketWatcher {
         owner.turn(until: { answer != nil }, seconds: 60)
         #expect(try answer?.get().int(0, 0) == 2)
     }
+
+    /// A first host that takes the TCP connection and then never answers (a machine gone dark
+    /// behind a live address): the attempt times out, and the next one starts at the second host.
+    @Test func aFirstHostThatNeverAnswersIsSkippedByTheNextAttempt() throws {
+        let silent = try SilentListener()
+        let given = TestEnvironment.databaseURL.split(separator: " ").map(String.init)
+        guard let host = given.first(where: { $0.hasPrefix("host=") })?.dropFirst(5) else {
+            Issue.record("DATABASE_URL is not a conninfo string with host=: \(TestEnvironment.databaseURL)")
+            return
+        }
+        let port = try PostgresConnection(url: TestEnvironment.databaseURL).query("SHOW port").string(0, 0) ?? "5432"
+        let rest = given.filter { !$0.hasPrefix("host=") && !$0.hasPrefix("port=") }.joined(separator: " ")
+        let owner = PollingOwner(url: "host=127.0.0.1,\(host) port=\(silent.port),\(port) \(rest)", maxAttempts: 2)
+        var answer: Result<PostgresResult, PostgresError>?
+        owner.connection.query("SELECT 7", []) { answer = $0 }
+        owner.turn(until: { answer != nil }, seconds: 15)
+        #expect(try answer?.get().int(0, 0) == 7, "\(String(describing: answer))")
+    }
 }
+
+/// A TCP port on 127.0.0.1 whose connections the kernel accepts but nobody ever reads or answers.
+final class SilentListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard descriptor >= 0, bound, listen(descriptor, 16) == 0 else {
+            close(descriptor)
+            throw PostgresError(kind: .connection, message: "the silent listener could not listen: errno \(errno)")
+        }
+        fd = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+}
+

@@ -30,7 +30,7 @@ public final class JobRun: @unchecked Sendable {
     let server: String
 
     private let lock = NSLock()
-    private var chunkIndex: Int32 = 0
+    private var reader: BodyReadAhead?
     private var rows: Int64 = 0
     private var bytes: Int64 = 0
     private var fraction = 0.0
@@ -50,10 +50,14 @@ public final class JobRun: @unchecked Sendable {
     /// The next piece of the stored body, nil at its end.
     public func read() throws -> [UInt8]? {
         try check()
-        let index = lock.withLock { chunkIndex }
-        guard let chunk = try repository.bodyChunk(jobId: jobId, seq: index) else { return nil }
-        lock.withLock { chunkIndex += 1 }
-        return chunk
+        let pieces = lock.withLock {
+            if let reader { return reader }
+            let (repository, jobId) = (repository, jobId)
+            let started = BodyReadAhead { try repository.bodyChunk(jobId: jobId, seq: $0) }
+            self.reader = started
+            return started
+        }
+        return try pieces.next()
     }
 
     /// Rows done and body bytes read so far, and the share of the work done (0..<1); throws when
@@ -81,7 +85,15 @@ public final class JobRun: @unchecked Sendable {
 
     /// Starts the body again from its beginning (a retry).
     func restart() {
-        lock.withLock { chunkIndex = 0 }
+        closeReader()
+    }
+
+    /// The run ended: no more pieces are fetched.
+    func closeReader() {
+        lock.withLock {
+            reader?.close()
+            reader = nil
+        }
     }
 
     func check() throws {

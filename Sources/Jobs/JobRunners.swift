@@ -119,6 +119,7 @@ public final class JobRunners: @unchecked Sendable {
         condition.unlock()
         heartbeat.add(run)
         defer {
+            run.closeReader()
             heartbeat.remove(run)
             condition.lock()
             running[job.id] = nil

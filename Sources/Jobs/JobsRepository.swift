@@ -54,8 +54,8 @@ public struct JobsRepository: Sendable {
             var seq: Int32 = 0
             var total: Int64 = 0
             func store() throws {
-                try connection.query("INSERT INTO job_bodies (job_id, seq, bytes) VALUES ($1, $2, $3::bytea)",
-                                     [id, seq, ByteaHex.encode(pending)])
+                try connection.queryBinary("INSERT INTO job_bodies (job_id, seq, bytes) VALUES ($1, $2, $3::bytea)",
+                                           [.text(String(id)), .text(String(seq)), .binary(pending)])
                 seq += 1
                 pending.removeAll(keepingCapacity: true)
             }
@@ -122,12 +122,10 @@ public struct JobsRepository: Sendable {
     func bodyChunk(jobId: Int64, seq: Int32) throws -> [UInt8]? {
         try pool.retrying {
             try pool.withConnection { connection in
-                let result = try connection.query("SELECT bytes FROM job_bodies WHERE job_id = $1 AND seq = $2", [jobId, seq])
+                let result = try connection.queryBinary("SELECT bytes FROM job_bodies WHERE job_id = $1 AND seq = $2",
+                                                        [.text(String(jobId)), .text(String(seq))], binaryResult: true)
                 guard result.rowCount == 1 else { return nil }
-                guard let bytes = result.withBytes(0, 0, { ByteaHex.decode($0) }) else {
-                    throw PostgresError(kind: .server, message: "job \(jobId): piece \(seq) of the body is not bytea text")
-                }
-                return bytes
+                return result.withBytes(0, 0) { Array($0) }
             }
         }
     }

@@ -13,7 +13,10 @@ public protocol PostgresSocketWatcher: AnyObject {
 /// One libpq connection in non-blocking pipeline mode, owned by one thread (an event loop): many
 /// one-statement queries in flight at once, each answered through its callback on that thread.
 /// Queries queued between two `flush` calls leave together, closed by one Sync, so PostgreSQL
-/// reads them in one go and answers them in one go.
+/// reads them in one go and answers them in one go. In `.unnamed` mode (behind a transaction
+/// pooler) only one batch is in flight at a time: PgBouncer 1.18 hands the server connection back
+/// at the first ReadyForQuery, so the answers of a second batch sent meanwhile would be dropped
+/// and later answers taken for theirs. Queries made meanwhile wait and leave as the next batch.
 ///
 /// The owner calls `socketReady` when the watched socket is ready and `flush` once per turn of its
 /// loop. Nothing here blocks, connecting included.
@@ -63,6 +66,8 @@ public final class PipelinedConnection {
     private var socket: Int32 = -1
     private var state = State.broken
     private var prepared: [String: String] = [:]
+    /// Names given on this connection, so a name is never given twice (a failed one is forgotten).
+    private var namesGiven = 0
     /// Queries waiting for the connection to come up.
     private var waiting: [Query] = []
     /// Failed queries whose completions run at the next `flush`.
@@ -72,6 +77,15 @@ public final class PipelinedConnection {
     /// The first result of the step at `head`, held until its closing NULL.
     private var current: OpaquePointer?
     private var unsynced = false
+    /// A Sync was sent whose answer has not been read yet (tracked in `.unnamed` mode only).
+    private var batchInFlight = false
+    /// `.unnamed` mode: queries made while a batch is in flight, sent once its Sync is answered.
+    private var held: [Query] = []
+    /// `.unnamed` mode: the text of the unnamed statement parsed in the batch being queued.
+    private var unnamedSQL: String?
+    /// A Parse of the batch being read that failed: the queries of its text were skipped, and
+    /// fail with its error.
+    private var failedParse: (sql: String, error: PostgresError)?
     private var lastError = "not connected yet"
     /// The hosts of a multi-host URL, and the one the next attempt starts at.
     private let hosts: HostList?
@@ -130,6 +144,8 @@ public final class PipelinedConnection {
             unsynced = false
             guard PQpipelineSync(connection) == 1 else { return breakDown() }
             steps.append(.sync)
+            batchInFlight = statements == .unnamed
+            unnamedSQL = nil
         }
         let status = PQflush(connection)
         if status < 0 { return breakDown() }
@@ -191,6 +207,7 @@ public final class PipelinedConnection {
             guard PQsetnonblocking(connection, 1) == 0, PQenterPipelineMode(connection) == 1 else { return breakDown() }
             state = .ready
             prepared.removeAll()
+            namesGiven = 0
             let queued = waiting
             waiting.removeAll()
             queued.forEach(send)
@@ -211,32 +228,40 @@ public final class PipelinedConnection {
             waiting.append(query)
             return
         }
-        if statements == .unnamed {
-            let sent = withOptionalCStrings(query.texts) { values in
-                PQsendQueryParams(connection, query.sql, Int32(query.texts.count), nil, values, nil, nil, 0)
-            }
+        if batchInFlight { return held.append(query) }
+        guard let name = statement(for: query, on: connection) else {
             steps.append(.query(query))
-            unsynced = true
-            if sent != 1 { breakDown() }
-            return
-        }
-        var name = prepared[query.sql]
-        if name == nil {
-            let newName = "p\(prepared.count + 1)"
-            guard PQsendPrepare(connection, newName, query.sql, Int32(query.texts.count), nil) == 1 else {
-                steps.append(.query(query))
-                return breakDown()
-            }
-            steps.append(.prepare(sql: query.sql))
-            prepared[query.sql] = newName
-            name = newName
+            return breakDown()
         }
         let sent = withOptionalCStrings(query.texts) { values in
-            PQsendQueryPrepared(connection, name!, Int32(query.texts.count), values, nil, nil, 0)
+            PQsendQueryPrepared(connection, name, Int32(query.texts.count), values, nil, nil, 0)
         }
         steps.append(.query(query))
         unsynced = true
         if sent != 1 { breakDown() }
+    }
+
+    /// The name of the statement that runs `query`, its Parse queued first when needed: once per
+    /// connection under a name of its own (`.prepared`); in `.unnamed` mode once per batch and run
+    /// of the same text, as the unnamed statement lives until the next Parse and PgBouncer runs a
+    /// batch on one server connection (after five runs PostgreSQL may also keep a generic plan).
+    /// Nil when the Parse could not be queued.
+    private func statement(for query: Query, on connection: OpaquePointer) -> String? {
+        let name: String
+        switch statements {
+        case .prepared:
+            if let known = prepared[query.sql] { return known }
+            namesGiven += 1
+            name = "p\(namesGiven)"
+            prepared[query.sql] = name
+        case .unnamed:
+            if unnamedSQL == query.sql { return "" }
+            name = ""
+            unnamedSQL = query.sql
+        }
+        guard PQsendPrepare(connection, name, query.sql, Int32(query.texts.count), nil) == 1 else { return nil }
+        steps.append(.prepare(sql: query.sql))
+        return name
     }
 
     private func readResults() {
@@ -248,9 +273,19 @@ public final class PipelinedConnection {
             case .sync:
                 if let result { PQclear(result) }
                 advance()
+                failedParse = nil
+                batchInFlight = false
+                let next = held
+                held.removeAll()
+                next.forEach(send)
+                guard generation == reading else { return }
             case let .prepare(sql):
                 if let result {
-                    if PQresultStatus(result) != PGRES_COMMAND_OK { prepared[sql] = nil }
+                    if PQresultStatus(result) != PGRES_COMMAND_OK {
+                        prepared[sql] = nil
+                        let error = PostgresError(failed: result, connection: connection)
+                        if !error.isUnavailable { failedParse = (sql, error) }
+                    }
                     PQclear(result)
                 } else {
                     advance()
@@ -287,6 +322,7 @@ public final class PipelinedConnection {
         case PGRES_PIPELINE_ABORTED:
             // An earlier statement of the same batch failed; this one never ran.
             PQclear(result)
+            if let failedParse, failedParse.sql == query.sql { return query.completion(.failure(failedParse.error)) }
             guard !query.resentAfterAbort else {
                 return query.completion(.failure(PostgresError(kind: .server, message: "the statement was not run: "
                     + "an earlier one of its batch failed, twice")))
@@ -330,6 +366,12 @@ public final class PipelinedConnection {
         steps.removeAll()
         head = 0
         unsynced = false
+        batchInFlight = false
+        unnamedSQL = nil
+        failedParse = nil
+        // Never sent: they wait for the next connection without counting a failed try.
+        waiting.append(contentsOf: held)
+        held.removeAll()
         if wasConnecting { failWaitingTry() } else { state = .broken }
     }
 

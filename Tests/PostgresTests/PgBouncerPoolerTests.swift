@@ -50,4 +50,34 @@ import TestSupport
         let wrong = (0..<300).filter { answers[$0] != "\($0 * 2) n\($0)" }
         #expect(wrong.isEmpty, "\(wrong.prefix(5).map { "\($0): \(answers[$0] ?? "no answer")" })")
     }
+
+    /// PgBouncer 1.18 gives the server connection back at the first ReadyForQuery, so a batch
+    /// asked for while another is in flight waits for it (under wrk, batches sent at once lost
+    /// their answers and later answers were taken for theirs). Two connections (two event loops)
+    /// ask for a batch each turn without waiting for the earlier ones.
+    @Test func batchesSentTurnAfterTurnGetTheirOwnAnswers() throws {
+        let bouncer = try PgBouncer(poolSize: 2)
+        let owners = [PollingOwner(url: bouncer.url, statements: .unnamed), PollingOwner(url: bouncer.url, statements: .unnamed)]
+        var answers: [Int: String] = [:]
+        var asked = 0
+        let deadline = Date().addingTimeInterval(20)
+        for turn in 0..<600 where Date() < deadline {
+            let owner = owners[turn % 2]
+            for _ in 0..<(1 + turn % 31) {
+                let i = asked
+                asked += 1
+                owner.connection.query("SELECT $1::bigint, repeat('x', 1000)", [Int64(i)]) { outcome in
+                    switch outcome {
+                    case let .success(result): answers[i] = "\(result.int(0, 0) ?? -1)"
+                    case let .failure(error): answers[i] = "\(error)"
+                    }
+                }
+            }
+            // Some answers still to come: batches stay in flight as the next ones leave.
+            owner.turn(until: { answers.count + 40 >= asked }, seconds: 0.2)
+        }
+        for owner in owners { owner.turn(until: { answers.count == asked }, seconds: 3) }
+        let wrong = (0..<asked).filter { answers[$0] != "\($0)" }
+        #expect(wrong.isEmpty, "\(wrong.count) of \(asked): \(wrong.prefix(5).map { "\($0): \(answers[$0] ?? "no answer")" })")
+    }
 }

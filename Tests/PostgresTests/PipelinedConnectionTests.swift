@@ -95,6 +95,22 @@ final class PollingOwner: PostgresSocketWatcher {
         #expect(error.kind == .server)
     }
 
+    @Test(arguments: [StatementMode.prepared, .unnamed])
+    func aStatementThatDoesNotParseFailsWithItsOwnErrorAndTheOthersStillRun(_ statements: StatementMode) throws {
+        let owner = PollingOwner(url: TestEnvironment.databaseURL, statements: statements)
+        var outcomes: [Int: Result<Int64, PostgresError>] = [:]
+        for (i, sql) in ["SELECT $1::bigint", "SELECT $1::bigint", "SELEC $1::bigint", "SELECT $1::bigint"].enumerated() {
+            owner.connection.query(sql, [Int64(i)]) { outcome in outcomes[i] = outcome.map { $0.int(0, 0) ?? -1 } }
+        }
+        owner.turn(until: { outcomes.count == 4 })
+        for i in [0, 1, 3] { #expect(try outcomes[i]?.get() == Int64(i), "\(String(describing: outcomes[i]))") }
+        guard case let .failure(error)? = outcomes[2] else {
+            Issue.record("the misspelt statement ran: \(String(describing: outcomes[2]))")
+            return
+        }
+        #expect(error.sqlState == "42601", "\(error)")
+    }
+
     @Test func aLostConnectionIsReplacedAndTheQueryInFlightRunsAgain() throws {
         let owner = PollingOwner(url: TestEnvironment.databaseURL)
         var first: Int64?

@@ -76,6 +76,57 @@ import TestSupport
         #expect(try httpRequest(port: port, "GET", "/airports/\(airport)").status == 404)
     }
 
+    /// Many reads at once, pipelined on keep-alive connections, so the event loops queue batch after
+    /// batch on their connection through PgBouncer: every answer is the airport its request named.
+    /// (PgBouncer 1.18 hands the server connection back at a batch's first ReadyForQuery: a second
+    /// batch in flight had its answers dropped and later ones taken for theirs.)
+    @Test func pipelinedReadsUnderLoadEachGetTheirOwnAirport() throws {
+        let bouncer = try PgBouncer(poolSize: 3)
+        let application = try TestEnvironment.startApplication(databaseURL: bouncer.url) {
+            $0.databaseStatements = .unnamed
+            $0.databaseDirectURL = TestEnvironment.databaseURL
+        }
+        defer { application.stop() }
+        let port = application.port
+        var ids: [Int] = []
+        for _ in 0..<4 {
+            let created = try httpRequest(port: port, "POST", "/airports", json: AirportsAPITests.sample)
+            #expect(created.status == 201, "\(created.summary)")
+            ids.append(try created.dataField("id"))
+        }
+        guard ids.count == 4 else { return }
+        let wrong = Failures()
+        let done = DispatchGroup()
+        // Threads of their own: concurrentPerform would run only as many clients as there are cores.
+        let clients = (0..<32).map { client in
+            Thread {
+                defer { done.leave() }
+                do {
+                    let connection = try RawConnection(port: port)
+                    for round in 0..<20 {
+                        let asked = (0..<10).map { ids[(client + round + $0) % ids.count] }
+                        try connection.send(asked.map {
+                            "GET /airports/\($0) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestEnvironment.adminKey)\r\n\r\n"
+                        }.joined())
+                        for id in asked {
+                            let read = try connection.readResponse()
+                            if read.status != 200 || read.dataObject?.int("id") != id { wrong.add("asked \(id): \(read.summary)") }
+                        }
+                    }
+                } catch {
+                    wrong.add("client \(client): \(error)")
+                }
+            }
+        }
+        for client in clients {
+            done.enter()
+            client.start()
+        }
+        #expect(done.wait(timeout: .now() + 60) == .success, "clients still reading after 60 s")
+        let failures = wrong.all
+        #expect(failures.count == 0, "\(failures.count) wrong answers of 6,400 (32 clients, 20 rounds of 10), e.g. \(failures.prefix(3))")
+    }
+
     func newestPosition() throws -> Int {
         let connection = try PostgresConnection(url: TestEnvironment.databaseURL)
         return Int(try connection.query("SELECT coalesce(max(id), 0) FROM events").int(0, 0) ?? 0)

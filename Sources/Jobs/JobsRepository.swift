@@ -214,7 +214,7 @@ public struct JobsRepository: Sendable {
     func succeed(_ connection: PostgresConnection, jobId: Int64, server: String, processed: Int64, result: [UInt8]) throws -> JobStop? {
         let row = try connection.query("""
             UPDATE jobs SET state = 'succeeded', progress = 1, processed = greatest(processed, $3), bytes_done = bytes_total,
-                finished_at = now(), result = $4::jsonb, locked_by = NULL, locked_until = NULL
+                finished_at = clock_timestamp(), result = $4::jsonb, locked_by = NULL, locked_until = NULL
             WHERE id = $1 AND state = 'running' AND locked_by = $2 AND NOT cancel_requested RETURNING \(Job.columns)
             """, [jobId, server, processed, String(decoding: result, as: UTF8.self)])
         guard row.rowCount == 1 else {

@@ -75,13 +75,15 @@ public struct AccessGate: RequestGate {
 
     static func presentedKey(_ headers: Headers) -> Presented {
         if let authorization = headers.first("Authorization") {
-            let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                return .wrongScheme(parts.first.map(String.init) ?? "empty")
+            let value = authorization.trimmingASCIIWhitespace()
+            guard let space = value.utf8.firstIndex(where: { $0 == 0x20 || $0 == 0x09 }) else {
+                return .wrongScheme(value.isEmpty ? "empty" : value)
             }
-            return .key(parts[1].trimmingCharacters(in: .whitespaces))
+            let scheme = value[..<space]
+            guard scheme.lowercased() == "bearer" else { return .wrongScheme(String(scheme)) }
+            return .key(value[space...].trimmingASCIIWhitespace())
         }
-        if let key = headers.first("X-API-Key") { return .key(key.trimmingCharacters(in: .whitespaces)) }
+        if let key = headers.first("X-API-Key") { return .key(key.trimmingASCIIWhitespace()) }
         return .none
     }
 

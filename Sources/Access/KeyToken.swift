@@ -14,7 +14,7 @@ public struct KeyToken: Sendable {
         var text = text
         let parsed: (id: String?, hash: [UInt8])? = text.withUTF8 { bytes in
             guard bytes.count >= 32, bytes.count <= 256, bytes.allSatisfy(KeyToken.isTokenByte) else { return nil }
-            let hash = SHA256.digest(Array(bytes))
+            let hash = SHA256.digest(bytes)
             if bytes.count == 3 + KeyToken.idLength + 1 + KeyToken.secretLength, bytes.starts(with: Array("ik_".utf8)),
                bytes[3 + KeyToken.idLength] == UInt8(ascii: "_") {
                 return (String(decoding: bytes[3..<(3 + KeyToken.idLength)], as: UTF8.self), hash)

@@ -3,13 +3,14 @@ import CCrypto
 /// SHA-256 and a constant-time comparison, from OpenSSL's libcrypto.
 enum SHA256 {
     static func digest(_ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        bytes.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                _ = CCrypto.SHA256(input.baseAddress, input.count, output.baseAddress)
-            }
+        bytes.withUnsafeBufferPointer { digest($0) }
+    }
+
+    static func digest(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: Int(SHA256_DIGEST_LENGTH)) { output, count in
+            _ = CCrypto.SHA256(input.baseAddress, input.count, output.baseAddress)
+            count = Int(SHA256_DIGEST_LENGTH)
         }
-        return out
     }
 
     /// True when equal, in time that depends only on the length.

@@ -29,7 +29,7 @@ public struct AirportHandlers: Sendable {
         var response = AirportRepresentation.of(request) == .geoJSON ? AirportRequests.airportGeoJSON(result) : AirportRequests.airport(200, result)
         AirportRepresentation.vary(&response)
         if let match = request.headers["If-None-Match"], let etag = response.headers["ETag"],
-           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: " \t") == etag || $0.trimmingCharacters(in: " \t") == "*" }) {
+           match.split(separator: ",").contains(where: { $0.trimmingASCIIWhitespace() == etag || $0.trimmingASCIIWhitespace() == "*" }) {
             var notModified = Response.empty(304)
             notModified.headers.add("ETag", etag)
             AirportRepresentation.vary(&notModified)

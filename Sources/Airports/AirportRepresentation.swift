@@ -29,7 +29,7 @@ enum AirportRepresentation {
         var best: (q: Double, specificity: Int) = (0, -1)
         for element in accept.split(separator: ",") {
             let parts = element.split(separator: ";")
-            guard let range = parts.first?.trimmingCharacters(in: " \t").lowercased() else { continue }
+            guard let range = parts.first?.trimmingASCIIWhitespace().lowercased() else { continue }
             let pieces = range.split(separator: "/", omittingEmptySubsequences: false)
             guard pieces.count == 2 else { continue }
             let specificity: Int
@@ -45,8 +45,8 @@ enum AirportRepresentation {
             var q = 1.0
             for parameter in parts.dropFirst() {
                 let pair = parameter.split(separator: "=", maxSplits: 1)
-                if pair.count == 2, pair[0].trimmingCharacters(in: " \t").lowercased() == "q" {
-                    q = Double(pair[1].trimmingCharacters(in: " \t")).flatMap { $0.isFinite ? min(max($0, 0), 1) : nil } ?? 0
+                if pair.count == 2, pair[0].trimmingASCIIWhitespace().lowercased() == "q" {
+                    q = Double(pair[1].trimmingASCIIWhitespace()).flatMap { $0.isFinite ? min(max($0, 0), 1) : nil } ?? 0
                 }
             }
             if specificity > best.specificity { best = (q, specificity) }

@@ -44,7 +44,7 @@ public struct UploadAirportsHandler: Sendable {
     /// A reader of the `file` field when the body is multipart; nil for a plain CSV body.
     static func multipartReader(_ contentType: String?) throws -> MultipartReader? {
         let contentType = contentType ?? "text/csv"
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: " \t").lowercased() } ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingASCIIWhitespace().lowercased() } ?? ""
         if mediaType == "multipart/form-data" {
             guard let reader = MultipartReader(contentType: contentType, fieldName: "file") else {
                 throw HTTPError.badRequest("multipart/form-data needs a boundary parameter.")

@@ -39,7 +39,7 @@ struct FeedQuery {
             }
         }
         if let last = request.headers["Last-Event-ID"] {
-            let position = parameters.position(("Last-Event-ID", last.trimmingCharacters(in: .whitespaces)),
+            let position = parameters.position(("Last-Event-ID", last.trimmingASCIIWhitespace()),
                                                "an event position (the id: of the last event received)")
             if query.after == nil { query.after = position }  // ?after= wins when both are given
         }

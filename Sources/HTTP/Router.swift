@@ -134,9 +134,17 @@ public final class Router: @unchecked Sendable {
         return found
     }
 
+    /// The pieces after each `/` (what comes before the first one is not part of the path).
     static func segments(of path: String) -> [Substring] {
         if path == "/" { return [] }
-        return path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0 }
+        var segments: [Substring] = []
+        var start: String.Index?
+        for i in path.utf8.indices where path.utf8[i] == UInt8(ascii: "/") {
+            if let start { segments.append(path[start..<i]) }
+            start = path.utf8.index(after: i)
+        }
+        if let start { segments.append(path[start...]) }
+        return segments
     }
 
     static func nonNegativeInt(_ text: String) -> Int64? {

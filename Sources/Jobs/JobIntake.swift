@@ -41,7 +41,7 @@ public struct JobIntake: Sendable {
         headers.fields.contains { field in
             field.name.lowercased() == "prefer" && field.value.split(separator: ",").contains { preference in
                 let token = preference.split(separator: ";").first?.split(separator: "=").first ?? ""
-                return token.trimmingCharacters(in: .whitespaces).lowercased() == "respond-async"
+                return token.trimmingASCIIWhitespace().lowercased() == "respond-async"
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 /// The built `insikt import` / `insikt upload` as a person runs them: options, environment,
 /// plain lines with no terminal, exit statuses.
@@ -15,7 +16,7 @@ import Testing
         guard let pid = spawnChild([CommandLineTests.binary] + arguments, environment: merged, outputPath: outputPath) else {
             throw FakeServerError.didNotStart("cannot run \(CommandLineTests.binary)")
         }
-        let status = waitForChild(pid)
+        let status = waitForExit(pid)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return (status, output)
     }

@@ -27,13 +27,13 @@ final class FakeJobsServer {
             usleep(50_000)
         }
         kill(pid, SIGTERM)
-        _ = waitForChild(pid)
+        _ = waitForExit(pid)
         throw FakeServerError.didNotStart("nothing listens on port \(port) after 10 s")
     }
 
     deinit {
         kill(pid, SIGTERM)
-        _ = waitForChild(pid)
+        _ = waitForExit(pid)
     }
 
     /// The requests so far, one "METHOD path" each.

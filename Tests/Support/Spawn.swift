@@ -13,7 +13,7 @@ public func spawnAndWait(_ program: String, _ arguments: [String], quiet: Bool =
     let argv = ([program] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, program, &actions, nil, argv, environ)
+    let spawned = withDefaultSignals { posix_spawn(&pid, program, &actions, $0, argv, environ) }
     guard spawned == 0 else { return -1 }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -31,8 +31,25 @@ public func spawnInBackground(_ program: String, _ arguments: [String], stderrPa
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
     var pid: pid_t = 0
-    guard posix_spawn(&pid, program, &actions, nil, argv, envp) == 0 else { return nil }
+    guard withDefaultSignals({ posix_spawn(&pid, program, &actions, $0, argv, envp) }) == 0 else { return nil }
     return pid
+}
+
+/// Spawn attributes that give the child no blocked signals and default handling of each: the test
+/// runner (and the server under test) block some, and a child inheriting that mask would never see
+/// the SIGTERM that stops it, nor a SIGINT.
+public func withDefaultSignals(_ body: (UnsafePointer<posix_spawnattr_t>) -> Int32) -> Int32 {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return body(&attributes)
 }
 
 /// Waits for a child and returns its exit status (-1 when a signal ended it).

@@ -52,6 +52,8 @@ public struct AppConfiguration: Sendable {
     public var jobPollInterval = 1.0
     /// The first back-off before a job's retry, in seconds; it doubles each time, with jitter.
     public var jobRetryDelay = 0.5
+    /// Days a finished job stays listed (`--jobs-retention`; at least 1).
+    public var jobsRetentionDays = 7.0
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -68,6 +70,7 @@ public final class Application: @unchecked Sendable {
     public let eventRetention: EventRetention
     public let webhooks: WebhookDispatcher
     public let jobRunners: JobRunners
+    public let jobRetention: JobRetention
 
     public init(_ configuration: AppConfiguration) {
         self.configuration = configuration
@@ -114,6 +117,7 @@ public final class Application: @unchecked Sendable {
         jobRunners = JobRunners(configuration: runners, repository: JobsRepository(pool: jobsPool),
                                 works: JobWorks.make(pool: jobsPool), isReady: { database.isMigrated })
         let jobsRepository = JobsRepository(pool: database.pool)
+        jobRetention = JobRetention(repository: jobsRepository, days: configuration.jobsRetentionDays)
         Routes.register(on: router, database: database, metrics: server.metrics,
                         docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory),
                         keys: KeyHandlers(repository: keysRepository, cache: keys),
@@ -138,12 +142,14 @@ public final class Application: @unchecked Sendable {
         eventRetention.start()
         webhooks.start()
         jobRunners.start()
+        jobRetention.start()
         try server.start()
     }
 
     public func stop() {
         server.shutdown()
         jobRunners.stop()
+        jobRetention.stop()
         keys.stop()
         eventNotifier.stop()
         eventRetention.stop()

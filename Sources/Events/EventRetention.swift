@@ -1,14 +1,12 @@
-import Foundation
 import HTTP
 import Postgres
-import Synchronization
 
 /// Deletes events older than the retention (`--events-retention DAYS`) once an hour, always a
 /// prefix of the feed, and records where the feed now starts (readers behind it get a 410).
 public final class EventRetention: Sendable {
     private let pool: PostgresPool
     private let days: Double
-    private let stopped = Atomic<Bool>(false)
+    private let periodic = PeriodicTask()
 
     public init(pool: PostgresPool, days: Double) {
         self.pool = pool
@@ -31,21 +29,10 @@ public final class EventRetention: Sendable {
     }
 
     public func start(every interval: Double = 3600) {
-        let thread = Thread { [self] in
-            while !stopped.load(ordering: .relaxed) {
-                do { try deleteExpired() } catch { ServerLog.error("events retention: \(error)") }
-                var slept = 0.0
-                while slept < interval && !stopped.load(ordering: .relaxed) {
-                    Thread.sleep(forTimeInterval: 1)
-                    slept += 1
-                }
-            }
-        }
-        thread.name = "insikt-events-retention"
-        thread.start()
+        periodic.start(name: "events-retention", every: interval) { [self] in try deleteExpired() }
     }
 
     public func stop() {
-        stopped.store(true, ordering: .relaxed)
+        periodic.stop()
     }
 }

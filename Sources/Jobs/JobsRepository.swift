@@ -130,6 +130,24 @@ public struct JobsRepository: Sendable {
         }
     }
 
+    // MARK: retention
+
+    /// Deletes the jobs that ended more than `days` ago, with their logs; returns how many.
+    public func deleteFinished(olderThanDays days: Double) throws -> Int {
+        try pool.retrying {
+            try pool.withConnection { connection in
+                let result = try connection.query("""
+                    WITH gone AS (
+                        DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled')
+                            AND finished_at < now() - $1 * interval '1 day'
+                        RETURNING id)
+                    SELECT count(*) FROM gone
+                    """, [days])
+                return Int(result.int(0, 0) ?? 0)
+            }
+        }
+    }
+
     // MARK: cancelling
 
     public enum CancelOutcome {

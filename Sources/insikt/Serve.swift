@@ -91,6 +91,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a running job's lease lasts without a heartbeat; a job of a server that died runs again after it. [env: JOB_LEASE, default: 30]")
     var jobLease: Double?
 
+    @Option(help: "Days a finished job stays listed (GET /jobs); at least 1. [env: JOBS_RETENTION, default: 7]")
+    var jobsRetention: Double?
+
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
     var noMigrate = false
 
@@ -195,6 +198,10 @@ struct Serve: ParsableCommand {
         if let v = try setting(jobLease, "JOB_LEASE") {
             guard v >= 0.1 else { throw ValidationError("the job lease must be at least 0.1 seconds") }
             app.jobLease = v
+        }
+        if let v = try setting(jobsRetention, "JOBS_RETENTION") {
+            guard v >= 1 else { throw ValidationError("the jobs retention must be at least 1 day (a finished job is kept at least 24 hours)") }
+            app.jobsRetentionDays = v
         }
 
         Server.blockTerminationSignals()

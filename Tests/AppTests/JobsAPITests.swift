@@ -149,4 +149,22 @@ import TestSupport
         #expect(seen.dropLast().allSatisfy { $0.1 < 1 }, "\(seen)")
         #expect(seen.contains { $0.0 == "running" && $0.1 > 0 && $0.1 < 1 }, "progress was seen between 0 and 1: \(seen.map { "\($0.0) \($0.1)" })")
     }
+
+    @Test func finishedJobsGoAfterTheRetentionWithTheirLogs() throws {
+        let old = try JobClient.jobId(try JobClient.submit(port: port, "/imports", JobClient.citizens(2, seed: 9301)))
+        let recent = try JobClient.jobId(try JobClient.submit(port: port, "/imports", JobClient.citizens(2, seed: 9302)))
+        for id in [old, recent] { #expect(try JobClient.wait(port: port, id).string("state") == "succeeded") }
+        let connection = try PostgresConnection(url: TestEnvironment.databaseURL)
+        try connection.query("UPDATE jobs SET finished_at = now() - interval '8 days' WHERE id = $1", [old])
+        try connection.query("UPDATE jobs SET finished_at = now() - interval '6 days' WHERE id = $1", [recent])
+
+        #expect(try TestEnvironment.application.jobRetention.deleteExpired() >= 1)
+        let gone = try httpRequest(port: port, "GET", "/jobs/\(old)")
+        #expect(gone.status == 404, "a job finished 8 days ago (retention 7): \(gone.summary)")
+        #expect(try httpRequest(port: port, "GET", "/jobs/\(old)/log").status == 404)
+        #expect(try connection.query("SELECT count(*) FROM job_log WHERE job_id = $1", [old]).int(0, 0) == 0)
+        let kept = try httpRequest(port: port, "GET", "/jobs/\(recent)")
+        #expect(kept.status == 200, "a job finished 6 days ago: \(kept.summary)")
+    }
 }
+

@@ -146,9 +146,13 @@ import TestSupport
         print("long poll woken \(Int(latency * 1000)) ms after the PATCH was sent")
 
         let quiet = Date()
+        let newest = try newestPosition()
         let empty = try httpRequest(port: port, "GET", "/events?after=\(start)&subject=/imports/\(id)/nothing&wait=0.3")
         #expect(empty.status == 200 && empty.dataArray?.isEmpty == true && Date().timeIntervalSince(quiet) >= 0.3, "\(empty.summary)")
-        #expect(empty.object?.string("next")?.contains("after=") == true)
+        // It waited past everything that was there: next goes on from there, not from `start`.
+        let next = empty.object?.string("next") ?? ""
+        let after = next.split(separator: "&").first.flatMap { $0.split(separator: "=").last }.flatMap { Int($0) }
+        #expect((after ?? 0) >= newest, "next \(next) should start after \(newest)")
     }
 
     /// A filter that matches nothing still moves the reader on: `next` points past every event the

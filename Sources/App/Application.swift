@@ -118,6 +118,7 @@ public final class Application: @unchecked Sendable {
                                 works: JobWorks.make(pool: jobsPool), isReady: { database.isMigrated })
         let jobsRepository = JobsRepository(pool: database.pool)
         jobRetention = JobRetention(repository: jobsRepository, days: configuration.jobsRetentionDays)
+        if runners.workers > 0 { eventNotifier.subscribe { [jobRunners] _ in jobRunners.somethingCommitted() } }
         Routes.register(on: router, database: database, metrics: server.metrics,
                         docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory),
                         keys: KeyHandlers(repository: keysRepository, cache: keys),

@@ -4,7 +4,8 @@ import Postgres
 
 /// The threads that run jobs, apart from the request workers: each claims a job (FOR UPDATE SKIP
 /// LOCKED), runs its kind's work, and records how it ended. A local submission wakes one at
-/// once; a poll every `pollInterval` finds jobs queued by other servers and expired leases.
+/// once, a commit on another server soon after (`somethingCommitted`); a poll every
+/// `pollInterval` finds expired leases and anything a lost notification missed.
 public final class JobRunners: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var workers = ProcessInfo.processInfo.activeProcessorCount
@@ -30,6 +31,7 @@ public final class JobRunners: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var wakeups = 0
+    private var lastCommitWake = 0.0
     private var stopping = false
     private var threads: [Thread] = []
     private var finished = 0
@@ -75,6 +77,19 @@ public final class JobRunners: @unchecked Sendable {
         wakeups += 1
         condition.signal()
         condition.unlock()
+    }
+
+    /// Something was committed, maybe by another server (the feed's NOTIFY; a queued job is an
+    /// event too): one idle runner looks, at most 20 times a second, so a server whose own
+    /// runners are busy or absent (`--job-workers 0`) hands its jobs on without the poll's delay.
+    public func somethingCommitted() {
+        condition.lock()
+        defer { condition.unlock() }
+        let now = Date().timeIntervalSinceReferenceDate
+        guard wakeups == 0, now - lastCommitWake >= 0.05 else { return }
+        lastCommitWake = now
+        wakeups += 1
+        condition.signal()
     }
 
     private func loop() {

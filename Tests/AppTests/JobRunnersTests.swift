@@ -76,6 +76,19 @@ import TestSupport
         #expect(servers.int(0, 0) == 2, "both servers ran jobs")
     }
 
+    /// An API server without job workers hands a job to a jobs server at once, through the feed's
+    /// NOTIFY: the jobs server's poll is set to a minute, longer than this test waits.
+    @Test func aServerWithoutJobWorkersHandsItsJobsOnWithoutThePoll() throws {
+        let (api, url) = try JobClient.ownApplication { $0.jobWorkers = 0 }
+        defer { api.stop() }
+        let worker = try TestEnvironment.startApplication(databaseURL: url) { $0.jobWorkers = 1; $0.jobPollInterval = 60 }
+        defer { worker.stop() }
+        usleep(1_000_000)  // the worker's first look for jobs, at its start, is over
+        let id = try JobClient.jobId(try JobClient.submit(port: api.port, "/imports", JobClient.citizens(3, seed: 9401)))
+        let job = try JobClient.wait(port: api.port, id, timeout: 30)
+        #expect(job.string("state") == "succeeded", "\(job)")
+    }
+
     @Test func requestWorkersKeepAnsweringWhileEveryJobWorkerIsBusy() throws {
         let (app, _) = try JobClient.ownApplication { $0.jobWorkers = 1; $0.server.workerThreads = 2 }
         defer { app.stop() }

@@ -9,7 +9,10 @@ public struct WebhookHandlers: Sendable {
     let dispatcher: WebhookDispatcher
 
     static let bodyLimit = 64 * 1024
-    static let statuses = ["pending", "succeeded", "failed"]
+    /// The `status` filter of a webhook's deliveries.
+    enum DeliveryStatus: String, CaseIterable {
+        case pending, succeeded, failed
+    }
 
     public init(pool: PostgresPool, dispatcher: WebhookDispatcher) {
         repository = WebhookRepository(pool: pool)
@@ -72,9 +75,7 @@ public struct WebhookHandlers: Sendable {
         for item in query.items {
             switch item.name {
             case "status":
-                if WebhookHandlers.statuses.contains(item.value) { status = item.value } else {
-                    query.refuse("status", "must be one of \(WebhookHandlers.statuses.joined(separator: ", "))")
-                }
+                status = query.oneOf(item, DeliveryStatus.self)?.rawValue
             case "limit":
                 limit = query.pageLimit(item) ?? limit
             default:

@@ -30,6 +30,14 @@ public struct QueryParameters {
         return nil
     }
 
+    /// One of a fixed set of values (an enum's raw values); nil (and a problem listing them) otherwise.
+    public mutating func oneOf<T: CaseIterable & RawRepresentable>(_ item: (name: String, value: String), _ type: T.Type) -> T?
+    where T.RawValue == String {
+        if let value = T(rawValue: item.value) { return value }
+        refuse(item.name, "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        return nil
+    }
+
     /// The 400 naming every bad parameter, if there was one.
     public func check() throws {
         guard problems.isEmpty else { throw HTTPError.badRequest("The query is not valid.", errors: problems) }

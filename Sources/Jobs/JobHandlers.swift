@@ -28,13 +28,9 @@ public struct JobHandlers: Sendable {
         for item in query.items {
             switch item.name {
             case "state":
-                if let value = JobState(rawValue: item.value) { state = value } else {
-                    query.refuse("state", "must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
+                state = query.oneOf(item, JobState.self)
             case "kind":
-                if let value = JobKind(rawValue: item.value) { kind = value } else {
-                    query.refuse("kind", "must be one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
+                kind = query.oneOf(item, JobKind.self)
             case "limit":
                 limit = query.pageLimit(item) ?? limit
             default:

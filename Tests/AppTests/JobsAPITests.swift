@@ -30,6 +30,10 @@ import TestSupport
         let importId = try #require(job.object("result")?.int("import_id"), "\(job)")
         #expect(job.object("result")?.string("href") == "/imports/\(importId)")
         #expect(job.isNull("error"))
+        // The import was created inside the job's work; the job finished after it, at its commit.
+        let stored = try httpRequest(port: port, "GET", "/imports/\(importId)").dataObject?.string("created_at") ?? ""
+        let finished = job.string("finished_at") ?? ""
+        #expect(!stored.isEmpty && finished > stored, "finished_at \(finished) should be after the import's created_at \(stored)")
 
         let a = try httpRequest(port: port, "GET", "/imports/\(syncId)/citizens")
         let b = try httpRequest(port: port, "GET", "/imports/\(importId)/citizens")

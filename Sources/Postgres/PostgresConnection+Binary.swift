@@ -32,13 +32,7 @@ extension PostgresConnection {
         let result = withPointers(values) { pointers in
             PQexecParams(connection, sql, Int32(values.count), nil, pointers, lengths, formats, binaryResult ? 1 : 0)
         }
-        guard let result else { throw connectionError() }
-        let status = PQresultStatus(result)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            defer { PQclear(result) }
-            throw PostgresError(failed: result, connection: connection)
-        }
-        return PostgresResult(result)
+        return try check(result, expect: nil)
     }
 }
 

@@ -109,7 +109,7 @@ public final class PostgresConnection {
     }
 
     @discardableResult
-    private func check(_ result: OpaquePointer?, expect: ExecStatusType?) throws -> PostgresResult {
+    func check(_ result: OpaquePointer?, expect: ExecStatusType?) throws -> PostgresResult {
         guard let result else { throw connectionError() }
         let status = PQresultStatus(result)
         let ok = expect.map { status == $0 } ?? (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN)

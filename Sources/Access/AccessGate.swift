@@ -26,8 +26,7 @@ public struct AccessGate: RequestGate {
                 "This route needs an API key: send Authorization: Bearer <key> (or X-API-Key: <key>); see /docs.",
                 keySent: false), keyId: nil)
         case let .wrongScheme(scheme):
-            return .refused(AccessGate.unauthorized(
-                "Authorization uses the \(scheme) scheme; send Authorization: Bearer <key>.", keySent: true), keyId: nil)
+            return .refused(AccessGate.unauthorized(AccessGate.wrongSchemeDetail(scheme), keySent: true), keyId: nil)
         case let .key(text):
             presented = text
         }
@@ -77,7 +76,7 @@ public struct AccessGate: RequestGate {
         if let authorization = headers.first("Authorization") {
             let value = authorization.trimmingASCIIWhitespace()
             guard let space = value.utf8.firstIndex(where: { $0 == 0x20 || $0 == 0x09 }) else {
-                return .wrongScheme(value.isEmpty ? "empty" : value)
+                return .wrongScheme(value)
             }
             let scheme = value[..<space]
             guard scheme.lowercased() == "bearer" else { return .wrongScheme(String(scheme)) }
@@ -85,6 +84,30 @@ public struct AccessGate: RequestGate {
         }
         if let key = headers.first("X-API-Key") { return .key(key.trimmingASCIIWhitespace()) }
         return .none
+    }
+
+    /// Authentication schemes a client may plausibly send (RFC 9110's registry and common ones):
+    /// only these are named back. Anything else in the first word may be the secret itself.
+    static let knownSchemes: Set<String> = ["basic", "bearer", "digest", "hoba", "mutual", "negotiate", "ntlm", "oauth",
+                                            "scram-sha-1", "scram-sha-256", "vapid", "token", "apikey", "api-key", "dpop",
+                                            "gnap", "privatetoken", "concealed", "aws4-hmac-sha256"]
+
+    /// What a 401 says of an Authorization value that is not `Bearer <key>`; it never repeats the
+    /// value unless it is a known scheme's name.
+    static func wrongSchemeDetail(_ firstWord: String) -> String {
+        if firstWord.hasPrefix("ik_") || KeyToken(firstWord) != nil {
+            return "Authorization holds a key without its scheme: put `Bearer ` before the key (Authorization: Bearer <key>)."
+        }
+        if firstWord.isEmpty {
+            return "Authorization is empty; send Authorization: Bearer <key>."
+        }
+        if firstWord.lowercased() == "bearer" {
+            return "Authorization has no key after Bearer; send Authorization: Bearer <key>."
+        }
+        if knownSchemes.contains(firstWord.lowercased()) {
+            return "Authorization uses the \(firstWord) scheme; send Authorization: Bearer <key>."
+        }
+        return "Authorization does not start with a known scheme; send Authorization: Bearer <key>."
     }
 
     static func unauthorized(_ detail: String, keySent: Bool) -> Response {

@@ -112,6 +112,36 @@ import TestSupport
         }
     }
 
+    /// A key sent without `Bearer `, or any other malformed Authorization, is refused without
+    /// repeating the value: the answer names a known scheme at most, and says what to put before
+    /// a key. (Every answer of the suite is also scanned for keys by `SecretScan`.)
+    @Test func aMalformedAuthorizationIsNeverEchoed() throws {
+        let key = try Self.makeKey("reader")
+        let secret = String(key.text.suffix(32))
+        let cases: [(value: String, says: String)] = [
+            (key.text, "put `Bearer ` before the key"),
+            ("\(key.text) extra", "put `Bearer ` before the key"),
+            (secret, "put `Bearer ` before the key"),
+            ("Token \(key.text)", "uses the Token scheme"),
+            ("Basic dXNlcjpwYXNz", "uses the Basic scheme"),
+            ("Weird \(key.text)", "does not start with a known scheme"),
+            ("Bearer", "no key after Bearer"),
+            ("Bearer  ", "no key after Bearer"),
+            ("Bearer \(key.text)x", "is not valid"),
+            ("bearer:\(key.text)", "does not start with a known scheme"),
+        ]
+        for (value, says) in cases {
+            let r = try httpRequest(port: port, "GET", "/airports?limit=1", headers: [("Authorization", value)])
+            #expect(r.status == 401, "\(value): \(r.status) \(r.text)")
+            #expect(problemDetail(r).contains(says), "\(value): \(r.text)")
+            #expect(!r.head.contains(secret) && !r.text.contains(secret), "\(value) is echoed: \(r.head)\(r.text)")
+        }
+        for value in ["Bearer \(key.text)", key.text + " ", "ik_\(key.id)"] {
+            let r = try httpRequest(port: port, "GET", "/airports?limit=1", headers: [("X-API-Key", value)])
+            #expect(!r.head.contains(secret) && !r.text.contains(secret), "X-API-Key \(value) is echoed: \(r.head)\(r.text)")
+        }
+    }
+
     @Test func eachRoleReachesExactlyTheRoutesItIncludes() throws {
         let keys = try ["reader", "editor", "admin"].map { try Self.makeKey($0) }
         for route in Self.routes where !route.access.isOpen {

@@ -15,6 +15,8 @@ public final class RawConnection {
     private let fd: Int32
     private var pending: [UInt8] = []
     public private(set) var closedByPeer = false
+    /// The request line last sent, for the secret scan of the answer.
+    private var requestLine = ""
 
     public init(port: UInt16, host: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -43,6 +45,9 @@ public final class RawConnection {
     }
 
     public func send(_ bytes: [UInt8]) throws {
+        if let first = bytes.first, first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") {
+            requestLine = String(decoding: bytes.prefix(200).prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+        }
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -66,8 +71,15 @@ public final class RawConnection {
         return true
     }
 
-    /// Reads one response. `forHead` says the request was HEAD (no body follows).
+    /// Reads one response. `forHead` says the request was HEAD (no body follows). Every answer
+    /// is scanned for secrets (`SecretScan`).
     public func readResponse(forHead: Bool = false, timeout: Double = 10) throws -> RawResponse {
+        let response = try readWholeResponse(forHead: forHead, timeout: timeout)
+        SecretScan.check(response, requestLine: requestLine)
+        return response
+    }
+
+    private func readWholeResponse(forHead: Bool, timeout: Double) throws -> RawResponse {
         var headEnd: Int?
         while headEnd == nil {
             headEnd = findBlankLine()

@@ -23,7 +23,7 @@ public struct AirportLinkHandlers: Sendable {
         try fields.requireComplete()
         var id: Int64?
         if case let .integer(given)? = fields[.id] { id = given }
-        return try stage(kind: "create", airportId: id, fields: fields, baseVersion: nil, actor: EventActor(request.caller))
+        return try stage(kind: "create", airportId: id, fields: fields, baseVersion: nil, actor: EventActor(request))
     }
 
     /// `GET /airports/{id}/update?field=value`: 202 with the confirmation link.
@@ -34,7 +34,7 @@ public struct AirportLinkHandlers: Sendable {
         guard !fields.isEmpty else { throw HTTPError.badRequest("Name at least one field to change.") }
         try fields.requireNoNullRequired()
         let version = try AirportRequests.run(id) { try repository.liveVersion(id) }
-        return try stage(kind: "update", airportId: id, fields: fields, baseVersion: version, actor: EventActor(request.caller))
+        return try stage(kind: "update", airportId: id, fields: fields, baseVersion: version, actor: EventActor(request))
     }
 
     private func stage(kind: String, airportId: Int64?, fields: AirportFields, baseVersion: Int64?, actor: EventActor?) throws -> Response {
@@ -76,7 +76,7 @@ public struct AirportLinkHandlers: Sendable {
     public func deleteFlag(_ request: Request) throws -> Response {
         let id = request.parameters.int("id")
         _ = try AirportRequests.onlyParameters(request, [])
-        let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, actor: EventActor(request.caller)) }
+        let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, actor: EventActor(request)) }
         var response = Response.json(200, AirportJSON.single(result) { w in
             w.raw(",\"restore\":"); w.string("/airports/\(id)/restore")
         })
@@ -88,7 +88,7 @@ public struct AirportLinkHandlers: Sendable {
     public func restore(_ request: Request) throws -> Response {
         let id = request.parameters.int("id")
         _ = try AirportRequests.onlyParameters(request, [])
-        let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, actor: EventActor(request.caller)) }
+        let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, actor: EventActor(request)) }
         return AirportRequests.airport(200, result)
     }
 }

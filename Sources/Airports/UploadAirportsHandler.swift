@@ -9,7 +9,7 @@ import Postgres
 public struct UploadAirportsHandler: Sendable {
     /// Rows read, body bytes read, and the share of the work done (0..<1); throwing stops the
     /// upload and rolls it back (a job's cancel).
-    public typealias Progress = (_ rows: Int, _ bytesRead: Int64, _ fraction: Double) throws -> Void
+    public typealias Progress = (_ rows: Int, _ bytesRead: Int64, _ fraction: Double, _ phase: String) throws -> Void
 
     let repository: AirportsRepository
 
@@ -19,7 +19,7 @@ public struct UploadAirportsHandler: Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let result = try upload(contentType: request.headers["Content-Type"], expectedBytes: request.body.declaredLength,
-                                read: request.body.read, actor: EventActor(request.caller))
+                                read: request.body.read, actor: EventActor(request))
         return .json(200, UploadAirportsHandler.resultJSON(result, envelope: true))
     }
 
@@ -100,7 +100,7 @@ public struct UploadAirportsHandler: Sendable {
                     bytesRead += Int64(chunk.count)
                     if let progress {
                         // Reading and COPY are most of the work; the upsert after them the rest.
-                        try progress(checker.rows, bytesRead, 0.9 * Double(bytesRead) / Double(max(expectedBytes ?? 0, bytesRead, 1)))
+                        try progress(checker.rows, bytesRead, 0.9 * Double(bytesRead) / Double(max(expectedBytes ?? 0, bytesRead, 1)), "reading")
                     }
                 }
                 if let multipart {
@@ -119,7 +119,7 @@ public struct UploadAirportsHandler: Sendable {
                 guard checker.errors.isEmpty else {
                     throw checker.errors.badRequest("The file has \(checker.errors.count == 1 ? "a bad line" : "bad lines"); nothing was stored.")
                 }
-                try progress?(checker.rows, bytesRead, 0.9)
+                try progress?(checker.rows, bytesRead, 0.9, "merging")
                 return checker.rows
             }
         }

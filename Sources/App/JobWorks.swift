@@ -13,7 +13,7 @@ enum JobWorks {
             .import: { run in
                 _ = try citizens.importCitizens(
                     contentType: run.contentType, expectedBytes: run.totalBytes, read: run.read, actor: run.actor,
-                    progress: { try run.progress(rows: $0, bytes: $1, fraction: $2) },
+                    progress: { try run.progress(rows: $0, bytes: $1, fraction: $2, phase: $3) },
                     beforeCommit: { connection, importId in
                         try run.commit(connection, result: Array(#"{"import_id":\#(importId),"href":"/imports/\#(importId)"}"#.utf8))
                     })
@@ -21,7 +21,7 @@ enum JobWorks {
             .airportsUpload: { run in
                 _ = try airports.upload(
                     contentType: run.contentType, expectedBytes: run.totalBytes, read: run.read, actor: run.actor,
-                    progress: { try run.progress(rows: $0, bytes: $1, fraction: $2) },
+                    progress: { try run.progress(rows: $0, bytes: $1, fraction: $2, phase: $3) },
                     beforeCommit: { connection, result in
                         try run.commit(connection, result: UploadAirportsHandler.resultJSON(result))
                     })

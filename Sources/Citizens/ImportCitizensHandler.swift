@@ -7,7 +7,7 @@ import Postgres
 public struct ImportCitizensHandler: Sendable {
     /// Citizens done, body bytes read, and the share of the work done (0..<1); throwing stops the
     /// import and rolls it back (a job's cancel).
-    public typealias Progress = (_ citizens: Int, _ bytesRead: Int64, _ fraction: Double) throws -> Void
+    public typealias Progress = (_ citizens: Int, _ bytesRead: Int64, _ fraction: Double, _ phase: String) throws -> Void
 
     let repository: CitizensRepository
 
@@ -17,7 +17,7 @@ public struct ImportCitizensHandler: Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let importId = try importCitizens(contentType: request.headers["Content-Type"], expectedBytes: request.body.declaredLength,
-                                          read: request.body.read, actor: EventActor(request.caller))
+                                          read: request.body.read, actor: EventActor(request))
         var w = JSONWriter(capacity: 48)
         w.raw("{\"data\":{\"import_id\":"); w.int(importId); w.raw("}}")
         var response = Response.json(201, w.bytes)
@@ -47,7 +47,7 @@ public struct ImportCitizensHandler: Sendable {
             if let progress {
                 expectedCitizens += ImportCitizensHandler.keyCount(chunk)
                 let total = max(expectedBytes ?? 0, Int64(bytes.count + chunk.count), 1)
-                try progress(0, Int64(bytes.count + chunk.count), 0.1 * Double(bytes.count + chunk.count) / Double(total))
+                try progress(0, Int64(bytes.count + chunk.count), 0.1 * Double(bytes.count + chunk.count) / Double(total), "reading")
             }
             if bytes.isEmpty { bytes = chunk } else { bytes.append(contentsOf: chunk) }
         }
@@ -63,14 +63,14 @@ public struct ImportCitizensHandler: Sendable {
                         stored += 1
                     }
                     if let progress, index & 255 == 255 {
-                        try progress(stored, bytesRead, 0.1 + 0.9 * min(Double(index + 1) / Double(max(expectedCitizens, 1)), 0.99))
+                        try progress(stored, bytesRead, 0.1 + 0.9 * min(Double(index + 1) / Double(max(expectedCitizens, 1)), 0.99), "storing")
                     }
                 }
             } catch let error as JSONParser.Error {
                 throw HTTPError.invalidJSON(error)
             }
             try validator.finishImport(body)
-            try progress?(stored, bytesRead, 0.99)
+            try progress?(stored, bytesRead, 0.99, "committing")
         }
     }
 

@@ -67,9 +67,11 @@ public final class BarDisplay: JobDisplay {
         text + String(repeating: " ", count: max(0, labelWidth - text.count))
     }
 
+    /// A running job says what it is doing (its phase) where the server tells it.
     static func jobDetail(_ job: Job) -> String {
-        guard let processed = job.processed, processed > 0 || job.state != .queued else { return job.state.rawValue }
-        return "\(processed) rows, \(job.state.rawValue)"
+        let doing = job.state == .running ? job.phase ?? job.state.rawValue : job.state.rawValue
+        guard let processed = job.processed, processed > 0 || job.state != .queued else { return doing }
+        return "\(processed) rows, \(doing)"
     }
 
     private func drawUpload() {

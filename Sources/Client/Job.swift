@@ -16,11 +16,14 @@ public struct Job: Sendable {
     public var state: JobState
     public var progress: Double
     public var processed: Int64?
+    /// What a running job is doing (`reading`, `storing`, `merging`, ...), when the server says.
+    public var phase: String?
     public var result: JSONValue?
     public var error: Problem?
 
     public init(id: String, kind: String, state: JobState, progress: Double = 0, processed: Int64? = nil,
-                result: JSONValue? = nil, error: Problem? = nil) {
+                phase: String? = nil, result: JSONValue? = nil, error: Problem? = nil) {
+        self.phase = phase
         self.id = id
         self.kind = kind
         self.state = state
@@ -48,6 +51,7 @@ public struct Job: Sendable {
         self.state = state
         progress = json["progress"]?.doubleValue ?? 0
         processed = json["processed"]?.int64Value
+        phase = json["phase"]?.stringValue
         if let result = json["result"], result != .null { self.result = result }
         if let error = json["error"], error != .null { self.error = Problem(json: error) }
     }

@@ -15,7 +15,7 @@ final class AccessLog {
     }
 
     func record(method: HTTPMethod, path rawPath: String, status: Int, bytes: Int, seconds: Double, requestId: String,
-                callerId: String? = nil) {
+                trace: TraceContext, callerId: String? = nil) {
         var path = rawPath
         if let prefix = redactedPrefixes.first(where: { rawPath.hasPrefix($0) && rawPath.count > $0.count }) {
             path = prefix + "…"
@@ -25,7 +25,7 @@ final class AccessLog {
             return
         case .text:
             let ms = (seconds * 1_000_000).rounded() / 1000
-            buffer.append(contentsOf: "\(method) \(path) \(status) \(bytes) \(ms)ms \(requestId) \(callerId ?? "-")\n".utf8)
+            buffer.append(contentsOf: "\(method) \(path) \(status) \(bytes) \(ms)ms \(requestId) \(trace.traceparent) \(callerId ?? "-")\n".utf8)
         case .json:
             var writer = JSONWriter(capacity: 160)
             writer.raw("{\"method\":"); writer.string(method.description)
@@ -34,6 +34,7 @@ final class AccessLog {
             writer.raw(",\"bytes\":"); writer.int(bytes)
             writer.raw(",\"duration_ms\":"); writer.double((seconds * 1_000_000).rounded() / 1000)
             writer.raw(",\"request_id\":"); writer.string(requestId)
+            writer.raw(",\"traceparent\":"); writer.string(trace.traceparent)
             writer.raw(",\"key_id\":")
             if let callerId { writer.string(callerId) } else { writer.raw("null") }
             writer.raw("}\n")

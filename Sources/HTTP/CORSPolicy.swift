@@ -2,8 +2,8 @@
 public struct CORSPolicy: Sendable {
     /// nil allows any origin.
     public var allowedOrigins: Set<String>?
-    public static let exposedHeaders = "ETag, Location, Retry-After, X-Request-Id"
-    static let baseAllowedHeaders = ["Content-Type", "If-Match", "If-None-Match", "X-Request-Id"]
+    public static let exposedHeaders = "ETag, Location, Retry-After, X-Request-Id, traceresponse"
+    static let baseAllowedHeaders = ["Content-Type", "If-Match", "If-None-Match", "X-Request-Id", "traceparent", "tracestate"]
 
     public init(allowedOrigins: Set<String>? = nil) {
         self.allowedOrigins = allowedOrigins

@@ -70,7 +70,7 @@ extension Connection {
         } else if end > start {
             if now - headStarted > configuration.headTimeout {
                 start = end
-                queueResponse(Exchange.unparsed(requestId: loop.requestIDs.next(), now: now),
+                queueResponse(Exchange.unparsed(requestId: loop.requestIDs.next(), trace: loop.traceIDs.trace(for: nil), now: now),
                               HTTPError(408, "The request head did not arrive within \(Int(configuration.headTimeout)) s.").response,
                               close: true)
                 if !closed { updateInterest() }

@@ -7,10 +7,11 @@ extension Connection {
     func begin(_ head: RequestHead) {
         let clientID = head.headers.first("X-Request-Id")
         let requestId = clientID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? loop.requestIDs.next()
+        let trace = loop.traceIDs.trace(for: head.headers.first("traceparent"))
         let framing: RequestFraming
         switch RequestFraming.analyze(head) {
         case let .failure(error):
-            let exchange = Exchange(method: head.method, target: head.target, version: head.version, requestId: requestId,
+            let exchange = Exchange(method: head.method, target: head.target, version: head.version, requestId: requestId, trace: trace,
                                     started: loop.now, keepAlive: false, origin: head.headers.first("Origin"),
                                     acceptEncoding: nil, bodyDone: true)
             self.exchange = exchange
@@ -20,7 +21,7 @@ extension Connection {
         case let .success(value):
             framing = value
         }
-        let exchange = Exchange(method: head.method, target: head.target, version: head.version, requestId: requestId,
+        let exchange = Exchange(method: head.method, target: head.target, version: head.version, requestId: requestId, trace: trace,
                                 started: loop.now, keepAlive: framing.keepAlive, origin: head.headers.first("Origin"),
                                 acceptEncoding: head.headers.first("Accept-Encoding"), bodyDone: !framing.hasBody)
         self.exchange = exchange
@@ -122,7 +123,7 @@ extension Connection {
             body = RequestBody.empty()
         }
         let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body,
-                              requestId: exchange.requestId, parameters: parameters, caller: exchange.caller)
+                              requestId: exchange.requestId, trace: exchange.trace, parameters: parameters, caller: exchange.caller)
         let threshold = configuration.compressionThreshold
         switch route.execution {
         case .eventLoop where !framing.hasBody:

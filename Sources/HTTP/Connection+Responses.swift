@@ -67,7 +67,7 @@ extension Connection {
                                     status: response.status, seconds: seconds)
         loop.accessLog.record(method: exchange.method, path: path, status: response.status,
                               bytes: sendsBody ? response.body.count : 0, seconds: monotonicNow() - exchange.started,
-                              requestId: exchange.requestId, callerId: exchange.keyId)
+                              requestId: exchange.requestId, trace: exchange.trace, callerId: exchange.keyId)
         flush()
         // (HTTP/1.0 has no chunked framing: such a client got an empty body instead.)
         if let open = response.push, let stream = exchange.pushStream, !closed {
@@ -93,6 +93,7 @@ extension Connection {
             field("Content-Length", String(response.body.count))
         }
         field("X-Request-Id", exchange.requestId)
+        field("traceresponse", exchange.trace.traceparent)
         for (name, value) in exchange.gateHeaders { field(name, value) }
         if closeAfterWrite {
             field("Connection", "close")

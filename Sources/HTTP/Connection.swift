@@ -145,7 +145,7 @@ final class Connection {
             return false
         case let .failure(error):
             start = end
-            queueResponse(Exchange.unparsed(requestId: loop.requestIDs.next(), now: loop.now), error.response, close: true)
+            queueResponse(Exchange.unparsed(requestId: loop.requestIDs.next(), trace: loop.traceIDs.trace(for: nil), now: loop.now), error.response, close: true)
             return false
         case let .complete(head, consumed):
             start += consumed

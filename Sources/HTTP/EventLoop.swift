@@ -40,6 +40,7 @@ public final class EventLoop: @unchecked Sendable {
     public private(set) var now: Double
     var dateCache = HTTPDateCache()
     var requestIDs: RequestIDGenerator
+    var traceIDs = TraceIDGenerator()
     let accessLog: AccessLog
     /// Scratch space for reads whose bytes are dropped (lingering close).
     var discardBuffer = [UInt8](repeating: 0, count: 16 * 1024)

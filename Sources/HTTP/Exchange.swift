@@ -4,6 +4,7 @@ final class Exchange {
     let target: String
     let version: HTTPVersion
     let requestId: String
+    let trace: TraceContext
     let started: Double
     let keepAlive: Bool
     let origin: String?
@@ -34,12 +35,13 @@ final class Exchange {
     /// A streamed body is being sent (not for HEAD, which gets the head alone).
     var exchangeStreaming: Bool { stream != nil && method != .HEAD }
 
-    init(method: HTTPMethod, target: String, version: HTTPVersion, requestId: String, started: Double,
+    init(method: HTTPMethod, target: String, version: HTTPVersion, requestId: String, trace: TraceContext, started: Double,
          keepAlive: Bool, origin: String?, acceptEncoding: String?, bodyDone: Bool) {
         self.method = method
         self.target = target
         self.version = version
         self.requestId = requestId
+        self.trace = trace
         self.started = started
         self.keepAlive = keepAlive
         self.origin = origin
@@ -49,8 +51,8 @@ final class Exchange {
     }
 
     /// For answers to bytes that never became a request (a malformed head, a head time-out).
-    static func unparsed(requestId: String, now: Double) -> Exchange {
-        Exchange(method: .other("-"), target: "-", version: .http11, requestId: requestId, started: now,
+    static func unparsed(requestId: String, trace: TraceContext, now: Double) -> Exchange {
+        Exchange(method: .other("-"), target: "-", version: .http11, requestId: requestId, trace: trace, started: now,
                  keepAlive: false, origin: nil, acceptEncoding: nil, bodyDone: true)
     }
 }

@@ -10,13 +10,15 @@ public final class Request: @unchecked Sendable {
     public let headers: Headers
     public let body: RequestBody
     public let requestId: String
+    /// The W3C trace this request belongs to, with this server's span (`traceparent`).
+    public let trace: TraceContext
     /// Typed path parameters by name (`{id:int}` gives an Int64).
     public let parameters: PathParameters
     /// Who sent it, when the route needs a key and the gate found one.
     public let caller: Caller?
 
     init(method: HTTPMethod, path: String, query: String?, headers: Headers, body: RequestBody,
-         requestId: String, parameters: PathParameters, caller: Caller?) {
+         requestId: String, trace: TraceContext, parameters: PathParameters, caller: Caller?) {
         self.caller = caller
         self.method = method
         self.path = path
@@ -24,6 +26,7 @@ public final class Request: @unchecked Sendable {
         self.headers = headers
         self.body = body
         self.requestId = requestId
+        self.trace = trace
         self.parameters = parameters
     }
 

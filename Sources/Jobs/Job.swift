@@ -27,18 +27,23 @@ public struct Job: Sendable {
     public var createdAt: String
     public var startedAt: String?
     public var finishedAt: String?
+    /// Who started it and the trace of the request that did.
     public var actor: EventActor?
+    /// What a running job is doing now (`reading`, `storing`, `merging`), nil before and after.
+    public var phase: String?
     /// JSON text, as stored.
     public var result: String?
     public var error: String?
     public var cancelRequested: Bool
 
+    /// How many columns `columns` names: a query's own columns after them start here.
+    static let columnCount = 18
     /// The columns `init(_:row:)` reads, in its order.
     static let columns = """
         id, kind, state, progress, processed, bytes_done, bytes_total, attempts,
         \(["created_at", "started_at", "finished_at"].map { "to_char(\($0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" }
             .joined(separator: ", ")),
-        actor_id, actor_name, result::text, error::text, cancel_requested
+        actor_id, actor_name, result::text, error::text, cancel_requested, traceparent, phase
         """
 
     init(_ result: PostgresResult, row: Int = 0) {
@@ -53,7 +58,10 @@ public struct Job: Sendable {
         createdAt = result.string(row, 8) ?? ""
         startedAt = result.string(row, 9)
         finishedAt = result.string(row, 10)
-        actor = result.string(row, 11).map { EventActor(id: $0, name: result.string(row, 12) ?? "") }
+        let (actorId, traceparent) = (result.string(row, 11), result.string(row, 16))
+        actor = actorId == nil && traceparent == nil ? nil
+            : EventActor(id: actorId, name: actorId == nil ? nil : result.string(row, 12) ?? "", traceparent: traceparent)
+        phase = result.string(row, 17)
         self.result = result.string(row, 13)
         error = result.string(row, 14)
         cancelRequested = result.bool(row, 15) ?? false
@@ -73,12 +81,14 @@ public struct Job: Sendable {
         w.raw(",\"created_at\":"); w.string(createdAt)
         w.raw(",\"started_at\":"); if let startedAt { w.string(startedAt) } else { w.raw("null") }
         w.raw(",\"finished_at\":"); if let finishedAt { w.string(finishedAt) } else { w.raw("null") }
+        w.raw(",\"phase\":"); if let phase { w.string(phase) } else { w.raw("null") }
         w.raw(",\"actor\":")
-        if let actor {
-            w.raw("{\"id\":"); w.string(actor.id); w.raw(",\"name\":"); w.string(actor.name); w.raw("}")
+        if let id = actor?.id {
+            w.raw("{\"id\":"); w.string(id); w.raw(",\"name\":"); w.string(actor?.name ?? ""); w.raw("}")
         } else {
             w.raw("null")
         }
+        w.raw(",\"traceparent\":"); if let traceparent = actor?.traceparent { w.string(traceparent) } else { w.raw("null") }
         w.raw(",\"cancel_requested\":"); w.raw(cancelRequested ? "true" : "false")
         w.raw(",\"result\":"); w.raw(result ?? "null")
         w.raw(",\"error\":"); w.raw(error ?? "null")

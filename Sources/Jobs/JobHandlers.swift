@@ -82,7 +82,7 @@ public struct JobHandlers: Sendable {
         _ = try request.queryItems(allowed: [])
         let id = request.parameters.int("id")
         let caller = request.caller
-        let outcome = try repository.cancel(jobId: id, actor: EventActor(caller)) { job in
+        let outcome = try repository.cancel(jobId: id, actor: EventActor(request)) { job in
             // No caller: auth is off, anyone may.
             guard let caller else { return }
             guard caller.level >= JobHandlers.adminLevel || caller.id == job.actor?.id else {

@@ -71,19 +71,19 @@ final class JobHeartbeat: @unchecked Sendable {
 
     private func beat(_ run: JobRun, lastLog: Date) {
         let now = run.snapshot
+        var logLine: String?
+        if Date().timeIntervalSince(lastLog) >= logInterval {
+            condition.lock()
+            runs[ObjectIdentifier(run)]?.lastLog = Date()
+            condition.unlock()
+            logLine = "progress: \(Int(now.fraction * 100)) %, \(now.phase ?? "working"), \(now.rows) rows, \(now.bytes) of \(run.totalBytes) bytes read"
+        }
         do {
             switch try repository.heartbeat(jobId: run.jobId, server: server, lease: lease, rows: now.rows, bytes: now.bytes,
-                                            fraction: now.fraction) {
+                                            fraction: now.fraction, phase: now.phase, logLine: logLine) {
             case nil: run.stop(.leaseLost)
             case true?: run.stop(.cancelled)
             case false?: break
-            }
-            if Date().timeIntervalSince(lastLog) >= logInterval {
-                condition.lock()
-                runs[ObjectIdentifier(run)]?.lastLog = Date()
-                condition.unlock()
-                let percent = Int(now.fraction * 100)
-                try repository.addLog(jobId: run.jobId, "progress: \(percent) %, \(now.rows) rows, \(now.bytes) of \(run.totalBytes) bytes read")
             }
         } catch {
             // A missed beat is harmless while the lease lasts; the next one tries again.

@@ -25,7 +25,7 @@ public struct JobIntake: Sendable {
             try check(request.headers["Content-Type"])
             let (job, reused) = try repository.submit(kind: kind, contentType: request.headers["Content-Type"],
                                                       contentEncoding: request.headers["Content-Encoding"],
-                                                      actor: EventActor(request.caller), idempotencyKey: key,
+                                                      actor: EventActor(request), idempotencyKey: key,
                                                       read: request.body.read)
             if !reused { wake() }
             var response = JobResponses.job(job, status: 202)

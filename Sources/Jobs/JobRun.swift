@@ -34,6 +34,7 @@ public final class JobRun: @unchecked Sendable {
     private var rows: Int64 = 0
     private var bytes: Int64 = 0
     private var fraction = 0.0
+    private var phase: String?
     private var stopReason: JobStop?
     private(set) var committed = false
 
@@ -62,11 +63,13 @@ public final class JobRun: @unchecked Sendable {
 
     /// Rows done and body bytes read so far, and the share of the work done (0..<1); throws when
     /// the run must stop. Cheap: call it often (it is the checkpoint of a cancel).
-    public func progress(rows: Int, bytes: Int64, fraction: Double) throws {
+    /// `phase` names what the work is doing (`reading`, `storing`, `merging`, ...).
+    public func progress(rows: Int, bytes: Int64, fraction: Double, phase: String) throws {
         let stop: JobStop? = lock.withLock {
             self.rows = Int64(rows)
             self.bytes = bytes
             self.fraction = min(max(fraction, self.fraction), 0.9999)
+            self.phase = phase
             return stopReason
         }
         if let stop { throw stop }
@@ -106,7 +109,7 @@ public final class JobRun: @unchecked Sendable {
 
     var stopped: JobStop? { lock.withLock { stopReason } }
 
-    var snapshot: (rows: Int64, bytes: Int64, fraction: Double) {
-        lock.withLock { (rows, bytes, fraction) }
+    var snapshot: (rows: Int64, bytes: Int64, fraction: Double, phase: String?) {
+        lock.withLock { (rows, bytes, fraction, phase) }
     }
 }

@@ -38,7 +38,7 @@ public struct JobsRepository: Sendable {
                     let job = Job(earlier)
                     let digest = BodyDigest()
                     while let chunk = try read() { digest.update(chunk) }
-                    let stored = earlier.withBytes(0, 16) { ByteaHex.decode($0) }
+                    let stored = earlier.withBytes(0, Job.columnCount) { ByteaHex.decode($0) }
                     guard job.kind == kind.rawValue, stored == digest.finish() else {
                         throw HTTPError(409, "Idempotency-Key \(idempotencyKey) was used for another request body (job \(job.id), \(job.location)) within 24 hours; use a new key for a new request.")
                     }
@@ -46,9 +46,9 @@ public struct JobsRepository: Sendable {
                 }
             }
             let id = try connection.query("""
-                INSERT INTO jobs (kind, content_type, content_encoding, actor_id, actor_name, idempotency_key)
-                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
-                """, [kind.rawValue, contentType, contentEncoding, actor?.id, actor?.name, idempotencyKey]).int(0, 0)!
+                INSERT INTO jobs (kind, content_type, content_encoding, actor_id, actor_name, idempotency_key, traceparent)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+                """, [kind.rawValue, contentType, contentEncoding, actor?.id, actor?.name, idempotencyKey, actor?.traceparent]).int(0, 0)!
             let digest = BodyDigest()
             var pending: [UInt8] = []
             var seq: Int32 = 0
@@ -71,7 +71,8 @@ public struct JobsRepository: Sendable {
                 """, [id, ByteaHex.encode(digest.finish()), total])
             let job = Job(row)
             try changed(connection, job, log: "queued: \(total) bytes of \(contentType ?? "a body without Content-Type")"
-                        + (contentEncoding.map { " (sent with Content-Encoding \($0), stored inflated)" } ?? ""))
+                        + (contentEncoding.map { " (sent with Content-Encoding \($0), stored inflated)" } ?? "")
+                        + (job.actor?.traceparent.map { ", trace \(TraceContext(traceparent: $0)?.traceId ?? $0)" } ?? ""))
             return (job, false)
         }
     }
@@ -111,7 +112,7 @@ public struct JobsRepository: Sendable {
                 guard count.rowCount == 1 else { return nil }
                 let lines = try connection.query("""
                     SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || ' ' || line
-                    FROM job_log WHERE job_id = $1 ORDER BY id OFFSET $2 LIMIT $3
+                    FROM job_log WHERE job_id = $1 ORDER BY at, id OFFSET $2 LIMIT $3
                     """, [jobId, from, size])
                 return (Int(count.int(0, 0) ?? 0), (0..<lines.rowCount).map { lines.string($0, 0) ?? "" })
             }
@@ -164,13 +165,13 @@ public struct JobsRepository: Sendable {
             guard current.rowCount == 1 else { return nil }
             let job = Job(current)
             try allowed(job)
-            let who = actor.map { "\($0.name) (\($0.id))" } ?? "a caller without key"
+            let who = actor?.id.map { "\(actor?.name ?? "") (\($0))" } ?? "a caller without key"
             switch job.state {
             case .succeeded, .failed, .cancelled:
                 return .finished(job)
             case .queued:
                 let row = try connection.query("""
-                    UPDATE jobs SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state = 'queued' RETURNING \(Job.columns)
+                    UPDATE jobs SET state = 'cancelled', finished_at = clock_timestamp() WHERE id = $1 AND state = 'queued' RETURNING \(Job.columns)
                     """, [jobId])
                 try connection.query("DELETE FROM job_bodies WHERE job_id = $1", [jobId])
                 let cancelled = Job(row)
@@ -210,20 +211,27 @@ public struct JobsRepository: Sendable {
             } else {
                 try changed(connection, job, log: "started (attempt \(job.attempts)) on \(server)")
             }
-            return (job, row.string(0, 16), rerun)
+            return (job, row.string(0, Job.columnCount), rerun)
         }
     }
 
     /// Renews the lease and writes the progress; returns whether a cancel was asked, or nil
     /// when the job is no longer this server's to run.
-    func heartbeat(jobId: Int64, server: String, lease: Double, rows: Int64, bytes: Int64, fraction: Double) throws -> Bool? {
+    /// `logLine` goes to the job's log in the same statement, only when the job is still running
+    /// here: a beat that waited for the work's commit writes no progress after its outcome.
+    func heartbeat(jobId: Int64, server: String, lease: Double, rows: Int64, bytes: Int64, fraction: Double,
+                   phase: String?, logLine: String?) throws -> Bool? {
         try pool.withConnection { connection in
             let result = try connection.query("""
-                UPDATE jobs SET locked_until = now() + $3 * interval '1 second', heartbeat_at = now(),
-                    progress = greatest(progress, least($4::double precision, 0.9999)),
-                    processed = greatest(processed, $5), bytes_done = greatest(bytes_done, least($6, bytes_total))
-                WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING cancel_requested
-                """, [jobId, server, lease, fraction, rows, bytes])
+                WITH beat AS (
+                    UPDATE jobs SET locked_until = now() + $3 * interval '1 second', heartbeat_at = now(),
+                        progress = greatest(progress, least($4::double precision, 0.9999)),
+                        processed = greatest(processed, $5), bytes_done = greatest(bytes_done, least($6, bytes_total)),
+                        phase = coalesce($7::text, phase)
+                    WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING id, cancel_requested),
+                logged AS (INSERT INTO job_log (job_id, at, line) SELECT id, clock_timestamp(), $8::text FROM beat WHERE $8::text IS NOT NULL)
+                SELECT cancel_requested FROM beat
+                """, [jobId, server, lease, fraction, rows, bytes, phase, logLine])
             return result.rowCount == 1 ? result.bool(0, 0) : nil
         }
     }
@@ -232,7 +240,7 @@ public struct JobsRepository: Sendable {
     func succeed(_ connection: PostgresConnection, jobId: Int64, server: String, processed: Int64, result: [UInt8]) throws -> JobStop? {
         let row = try connection.query("""
             UPDATE jobs SET state = 'succeeded', progress = 1, processed = greatest(processed, $3), bytes_done = bytes_total,
-                finished_at = clock_timestamp(), result = $4::jsonb, locked_by = NULL, locked_until = NULL
+                finished_at = clock_timestamp(), result = $4::jsonb, locked_by = NULL, locked_until = NULL, phase = NULL
             WHERE id = $1 AND state = 'running' AND locked_by = $2 AND NOT cancel_requested RETURNING \(Job.columns)
             """, [jobId, server, processed, String(decoding: result, as: UTF8.self)])
         guard row.rowCount == 1 else {
@@ -259,7 +267,7 @@ public struct JobsRepository: Sendable {
     private func finish(jobId: Int64, server: String, state: JobState, problem: [UInt8]?, log: String) throws {
         try pool.transaction { connection in
             let row = try connection.query("""
-                UPDATE jobs SET state = $3, finished_at = now(), error = $4::jsonb, locked_by = NULL, locked_until = NULL
+                UPDATE jobs SET state = $3, finished_at = clock_timestamp(), error = $4::jsonb, locked_by = NULL, locked_until = NULL, phase = NULL
                 WHERE id = $1 AND state = 'running' AND locked_by = $2 RETURNING \(Job.columns)
                 """, [jobId, server, state.rawValue, problem.map { String(decoding: $0, as: UTF8.self) }])
             guard row.rowCount == 1 else { return }
@@ -296,15 +304,20 @@ public struct JobsRepository: Sendable {
         try pool.withConnection { try addLog($0, jobId, line) }
     }
 
-    private func addLog(_ connection: PostgresConnection, _ jobId: Int64, _ line: String) throws {
-        try connection.query("INSERT INTO job_log (job_id, line) VALUES ($1, $2)", [jobId, line])
+    /// A log line stamped `at` (a timestamp PostgreSQL reads), else with the clock now: not the
+    /// transaction's start, which for a long job's work was many seconds earlier.
+    private func addLog(_ connection: PostgresConnection, _ jobId: Int64, _ line: String, at: String? = nil) throws {
+        try connection.query("INSERT INTO job_log (job_id, at, line) VALUES ($1, coalesce($3::timestamptz, clock_timestamp()), $2)",
+                             [jobId, line, at])
     }
 
     /// The log line and the `insikt.job.<state>` event of a change of state (the event last:
     /// it holds the feed's lock until the commit).
+    /// A finished job's line and event are stamped with its `finished_at`.
     private func changed(_ connection: PostgresConnection, _ job: Job, log: String, actor: EventActor? = nil) throws {
-        try addLog(connection, job.id, log)
+        let at = job.state.isTerminal ? job.finishedAt : nil
+        try addLog(connection, job.id, log, at: at)
         try EventOutbox.record(connection, type: "insikt.job.\(job.state.rawValue)", subject: job.location, aggregateType: "job",
-                               data: job.json, actor: actor ?? job.actor)
+                               data: job.json, actor: actor ?? job.actor, time: at)
     }
 }

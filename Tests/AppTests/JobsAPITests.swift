@@ -143,9 +143,14 @@ import TestSupport
     @Test func progressNeverGoesDownAndIsOneOnlyAtTheEnd() throws {
         let id = try JobClient.jobId(try JobClient.submit(port: port, "/imports", JobClient.citizens(60_000, seed: 9103)))
         var seen: [(String, Double, Int)] = []
+        var phases: [String] = []
         let job = try JobClient.wait(port: port, id) { job in
             seen.append((job.string("state") ?? "", job.double("progress") ?? Double(job.int("progress") ?? -1), job.int("processed") ?? -1))
+            if job.string("state") == "running", let phase = job.string("phase") { phases.append(phase) }
         }
+        #expect(!phases.isEmpty && phases.allSatisfy { ["reading", "storing", "committing"].contains($0) },
+                "a running job names what it is doing: \(phases)")
+        #expect(job.isNull("phase"), "a finished job has no phase: \(job)")
         #expect(job.string("state") == "succeeded")
         for (earlier, later) in zip(seen, seen.dropFirst()) {
             #expect(later.1 >= earlier.1 && later.2 >= earlier.2, "\(seen)")

@@ -27,7 +27,8 @@ import TestSupport
 
     @Test func sigtermStopsTheServerWithExitZeroAfterLoggingEachRequest() throws {
         let (pid, port, log) = try start([])
-        _ = try httpRequest(port: port, "GET", "/airports/404404404", headers: [("X-Request-Id", "trace-me-1")])
+        _ = try httpRequest(port: port, "GET", "/airports/404404404", headers: [("X-Request-Id", "trace-me-1"),
+                                                                              ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")])
         _ = try httpRequest(port: port, "GET", "/nowhere")
         _ = try httpRequest(port: port, "GET", "/confirmations/0123456789abcdef0123456789abcdef")
         kill(pid, SIGTERM)
@@ -35,8 +36,9 @@ import TestSupport
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         let accessLines = lines.filter { $0.hasPrefix("GET ") }
         let keyId = try #require(KeyToken(TestEnvironment.adminKey)).id
-        #expect(accessLines.contains { $0.hasPrefix("GET /airports/404404404 404 ") && $0.hasSuffix(" trace-me-1 \(keyId)") },
-                "the line ends with the request id and the key id: \(accessLines)")
+        #expect(accessLines.contains { $0.hasPrefix("GET /airports/404404404 404 ") && $0.contains(" trace-me-1 00-4bf92f3577b34da6a3ce929d0e0e4736-")
+                    && $0.hasSuffix("-01 \(keyId)") },
+                "the line ends with the request id, the traceparent of this server's span and the key id: \(accessLines)")
         #expect(accessLines.contains { $0.hasPrefix("GET /nowhere 404 ") })
         #expect(accessLines.count == 4, "one line per request (the start-up probe included): \(accessLines)")
         #expect(accessLines.contains { $0.hasPrefix("GET /confirmations/… 404 ") && $0.hasSuffix(" -") }, "tokens stay out of the log")
@@ -45,7 +47,8 @@ import TestSupport
 
     @Test func theJSONAccessLogIsOneObjectPerLine() throws {
         let (pid, port, log) = try start(["--access-log", "json"])
-        _ = try httpRequest(port: port, "GET", "/healthz", headers: [("X-Request-Id", "json-line")])
+        _ = try httpRequest(port: port, "GET", "/healthz", headers: [("X-Request-Id", "json-line"),
+                                                                    ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")])
         kill(pid, SIGINT)
         #expect(waitForExit(pid) == 0)
         let objects = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
@@ -57,6 +60,7 @@ import TestSupport
         #expect(line["bytes"] as? Int == 15)
         #expect(line["duration_ms"] is Double || line["duration_ms"] is Int)
         #expect(line["key_id"] is NSNull, "an open route has no key: \(line)")
+        #expect((line["traceparent"] as? String)?.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") == true, "\(line)")
     }
 
     /// Two servers starting at once: two `insikt migrate up` processes on one database.

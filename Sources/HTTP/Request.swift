@@ -14,10 +14,13 @@ public final class Request: @unchecked Sendable {
     public let parameters: PathParameters
     /// Who sent it, when the route needs a key and the gate found one.
     public let caller: Caller?
+    /// The path as a log line may show it (a secret in it replaced by `…`).
+    let shownPath: String
 
     init(method: HTTPMethod, path: String, query: String?, headers: Headers, body: RequestBody,
-         requestId: String, parameters: PathParameters, caller: Caller?) {
+         requestId: String, parameters: PathParameters, caller: Caller?, shownPath: String) {
         self.caller = caller
+        self.shownPath = shownPath
         self.method = method
         self.path = path
         self.query = query

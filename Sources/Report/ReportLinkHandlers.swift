@@ -109,7 +109,7 @@ public struct ReportLinkHandlers: Sendable {
                                        detail: "unknown field; a report link takes only expires_in_days"))
         }
         var days = defaultDays
-        if let value = body["expires_in_days"], value != .null {
+        if let value = body["expires_in_days"] {
             if let number = value.int64Value, (1...Int64(maxDays)).contains(number) {
                 days = Int(number)
             } else {

@@ -118,7 +118,8 @@ import TestSupport
         let importId = try Self.makeImport()
         for (body, pointer) in [(#"{"expires_in_days": 0}"#, "/expires_in_days"), (#"{"expires_in_days": 91}"#, "/expires_in_days"),
                                 (#"{"expires_in_days": "7"}"#, "/expires_in_days"), (#"{"expires_in_days": 7.5}"#, "/expires_in_days"),
-                                (#"{"expires_in_days": true}"#, "/expires_in_days"), (#"{"expires": 7}"#, "/expires")] {
+                                (#"{"expires_in_days": true}"#, "/expires_in_days"), (#"{"expires_in_days": null}"#, "/expires_in_days"),
+                                (#"{"expires": 7}"#, "/expires")] {
             let r = try httpRequest(port: port, "POST", "/imports/\(importId)/report/links", json: body)
             #expect(r.status == 400 && r.header("Content-Type")?.hasPrefix("application/problem+json") == true, "\(body): \(r.summary)")
             #expect(r.errors?.compactMap { $0["pointer"] as? String } == [pointer], "\(body): \(r.text)")

@@ -68,7 +68,8 @@ public enum Routes {
         router.add(.GET, "/imports/{import_id:int}/report/links", access: .reader, database.guarded { try reportLinks.list($0) })
         router.add(.DELETE, "/imports/{import_id:int}/report/links/{link_id:int}", access: .editor,
                    database.guarded { try reportLinks.revoke($0) })
-        router.add(.GET, ReportLinkHandlers.shareRoute, access: .shareLink, database.guarded { try reportLinks.open($0) })
+        router.add(.GET, ReportLinkHandlers.shareRoute, access: .shareLink,
+                   ReportLinkHandlers.sharing(database.guarded { try reportLinks.open($0) }))
         router.add(.GET, "/town-aliases", access: .reader, database.guarded { try townAliases.list($0) })
         router.add(.GET, "/town-aliases/{town}", access: .reader, database.guarded { try townAliases.get($0) })
         router.add(.PUT, "/town-aliases/{town}", access: .editor, database.guarded { try townAliases.put($0) })

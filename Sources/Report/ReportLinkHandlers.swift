@@ -66,23 +66,30 @@ public struct ReportLinkHandlers: Sendable {
     }
 
     /// The report a live link opens; 404 for a token that is unknown or revoked, 410 once expired.
-    /// Every answer, refusals included, stays out of caches and sends no Referer onwards.
     public func open(_ request: Request) throws -> Response {
-        do {
-            _ = try request.queryItems(allowed: [])
-            switch try repository.lookup(tokenSHA256Hex: SecretToken(request.parameters.string("token")).sha256Hex) {
-            case .none:
-                throw HTTPError.notFound("This report link does not exist or was revoked; ask whoever shared it for a new one.")
-            case let .expired(at):
-                throw HTTPError(410, "This report link expired at \(at); ask whoever shared it for a new one.")
-            case let .live(importId):
-                var response = try report.page(importId: importId)
-                ReportLinkHandlers.addShareHeaders(&response.headers)
+        _ = try request.queryItems(allowed: [])
+        switch try repository.lookup(tokenSHA256Hex: SecretToken(request.parameters.string("token")).sha256Hex) {
+        case .none:
+            throw HTTPError.notFound("This report link does not exist or was revoked; ask whoever shared it for a new one.")
+        case let .expired(at):
+            throw HTTPError(410, "This report link expired at \(at); ask whoever shared it for a new one.")
+        case let .live(importId):
+            return try report.page(importId: importId)
+        }
+    }
+
+    /// A share route's handler whose every answer, refusals and 503s included, stays out of
+    /// caches and sends no Referer onwards (the token is in the page's URL).
+    public static func sharing(_ handler: @escaping Handler) -> Handler {
+        return { request in
+            do {
+                var response = try handler(request)
+                addShareHeaders(&response.headers)
                 return response
+            } catch var error as HTTPError {
+                addShareHeaders(&error.headers)
+                throw error
             }
-        } catch var error as HTTPError {
-            ReportLinkHandlers.addShareHeaders(&error.headers)
-            throw error
         }
     }
 

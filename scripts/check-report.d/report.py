@@ -2,10 +2,11 @@
 Chromium with no key, as a person's browser would, at a phone's width and at a desktop's, and
 checks what a reader sees: both charts drawn with a size and every chart text inside its chart,
 chart labels at least 11 px as rendered, the table, no page wider than the screen, and Cyrillic
-and CJK town names drawn with real glyphs (not the empty boxes of a missing font). Screenshots
-go to OUT_DIR/report-phone.png and report-desktop.png.
+and CJK town names drawn with real glyphs (not the empty boxes of a missing font). Whole-page
+screenshots go to OUT_DIR/report-phone.png and report-desktop.png.
 
 Usage: python report.py SHARE_URL OUT_DIR"""
+import base64
 import sys
 
 from browser import start_browser
@@ -51,6 +52,16 @@ return {title: document.title, charts: charts, rows: document.querySelectorAll('
 """
 
 
+def save_full_page(driver, width, path):
+    """A screenshot of the whole page, not only the part in the viewport."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    with open(path, "wb") as out:
+        out.write(base64.b64decode(shot["data"]))
+
+
 def check(url, width, height, screenshot):
     driver = start_browser(width, height)
     try:
@@ -60,7 +71,7 @@ def check(url, width, height, screenshot):
         driver.get(url)
         seen = driver.execute_script(MEASURE)
         glyphs = driver.execute_script(GLYPH_CHECK)
-        driver.save_screenshot(screenshot)
+        save_full_page(driver, width, screenshot)
     finally:
         driver.quit()
     print(f"check-report: {width}px wide, no key: {seen['heading']!r}, {len(seen['charts'])} charts "

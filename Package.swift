@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Events", dependencies: ["CCrypto", "CLibCurl", "HTTP", "JSON", "Postgres"]),
         .target(name: "Jobs", dependencies: ["CCrypto", "Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Demand", dependencies: ["Charts", "Dates", "HTTP", "JSON", "Postgres"]),
-        .target(name: "Report", dependencies: ["Citizens", "Dates", "Demand", "HTTP"]),
+        .target(name: "Report", dependencies: ["Access", "Charts", "Citizens", "Dates", "Demand", "HTTP", "JSON", "Postgres"]),
         .target(name: "Client", dependencies: ["CLibCurl", "JSON"]),
         .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report", "Jobs"]),
         .executableTarget(name: "insikt", dependencies: [

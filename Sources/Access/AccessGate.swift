@@ -14,6 +14,7 @@ public struct AccessGate: RequestGate {
     }
 
     public func admit(_ head: RequestHead, route: Route) -> GateDecision {
+        // Open routes, and share links, whose token their handler checks (AccessRequirement.shareLink).
         if route.access.isOpen { return .admitted(nil, headers: []) }
         guard cache.isLoaded else {
             let refusal = HTTPError.unavailable("The API keys are not loaded yet (is the database up?); try again shortly.", retryAfter: 2)

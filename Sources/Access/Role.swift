@@ -27,4 +27,8 @@ extension AccessRequirement {
     public static let editor = Role.editor.requirement
     /// Keys, webhooks, every job, /metrics.
     public static let admin = Role.admin.requirement
+    /// No key: the token in the path is the credential (a report's share link). The gate lets the
+    /// request through like an open one; the route's handler looks the token's hash up and
+    /// answers 404 (unknown or revoked) or 410 (expired) before anything is read.
+    public static let shareLink = AccessRequirement(level: 0, name: "share link")
 }

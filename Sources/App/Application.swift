@@ -3,6 +3,7 @@ import Events
 import HTTP
 import Jobs
 import Postgres
+import Report
 
 /// Everything that configures the product beyond the HTTP engine.
 public struct AppConfiguration: Sendable {
@@ -86,6 +87,7 @@ public final class Application: @unchecked Sendable {
         var serverConfiguration = configuration.server
         // Confirmation links carry their token in the path; it stays out of the log.
         serverConfiguration.accessLogRedactedPrefixes.append("/confirmations/")
+        serverConfiguration.accessLogRedactedPrefixes.append(ReportLinkHandlers.sharePrefix)
         server = Server(configuration: serverConfiguration, router: router)
         server.metrics.extraProviders.append { [database] in database.metricsText() }
         let keysRepository = KeysRepository(pool: database.pool)

@@ -8,7 +8,7 @@ import Jobs
 import Report
 
 /// The one table of every endpoint the server has, and who may call it (access.md): `.open`,
-/// or the least role a key needs. The gate checks it before a handler runs or a body is read.
+/// `.shareLink` (no key, a valid share token in the path), or the least role a key needs. The gate checks it before a handler runs or a body is read.
 public enum Routes {
     static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers, keys: KeyHandlers,
                          events: EventFeedHandler, webhooks: WebhookHandlers, jobs: JobHandlers, jobIntake: JobIntake) {
@@ -63,6 +63,13 @@ public enum Routes {
         router.add(.GET, "/imports/{import_id:int}/towns/stat/demand", access: .reader, database.guarded { try demand.handle($0) })
         let report = ImportReportHandler(citizens: citizens, demand: demandRepository)
         router.add(.GET, "/imports/{import_id:int}/report", access: .reader, database.guarded { try report.handle($0) })
+        let reportLinks = ReportLinkHandlers(repository: ReportLinksRepository(pool: database.pool), report: report)
+        router.add(.POST, "/imports/{import_id:int}/report/links", access: .editor, database.guarded { try reportLinks.create($0) })
+        router.add(.GET, "/imports/{import_id:int}/report/links", access: .reader, database.guarded { try reportLinks.list($0) })
+        router.add(.DELETE, "/imports/{import_id:int}/report/links/{link_id:int}", access: .editor,
+                   database.guarded { try reportLinks.revoke($0) })
+        router.add(.GET, ReportLinkHandlers.shareRoute, access: .shareLink,
+                   ReportLinkHandlers.sharing(database.guarded { try reportLinks.open($0) }))
         router.add(.GET, "/town-aliases", access: .reader, database.guarded { try townAliases.list($0) })
         router.add(.GET, "/town-aliases/{town}", access: .reader, database.guarded { try townAliases.get($0) })
         router.add(.PUT, "/town-aliases/{town}", access: .editor, database.guarded { try townAliases.put($0) })

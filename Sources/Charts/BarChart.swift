@@ -16,16 +16,23 @@
 /// The SVG: `viewBox`, `width="100%"` (the page decides how wide), `role="img"`,
 /// `aria-labelledby` naming its `<title>` and `<desc>`, where `desc` states every number in words
 /// ("Москва: p50 34, p75 36.5, p99 38.9; ..."). Every text is XML-escaped, characters XML 1.0
-/// forbids become U+FFFD. No script, no style sheet, no external reference; fonts are
-/// `system-ui, sans-serif`; colours are Okabe–Ito (colour-blind safe). A white background, so
-/// it reads on a dark page too. No categories or no series: a chart that says "no data".
+/// forbids become U+FFFD. No script, no style sheet, no external reference; fonts are the
+/// system's, then fonts with Cyrillic and CJK glyphs (Noto Sans CJK and the like); colours are
+/// Okabe–Ito (colour-blind safe). A white background, so it reads on a dark page too. No categories or no series: a chart that says "no data".
 ///
 /// Values: a series shorter than `categories` counts as 0 where it has no value, extra values
 /// are ignored; negative, NaN and infinite values are drawn and stated as 0; numbers are written
 /// with at most two decimals and never an exponent. `id` prefixes the ids of `<title>` and
 /// `<desc>` (only letters, digits, `-` and `_` are kept): give each chart on one HTML page its own.
+/// `width` is the viewBox's width (default 520, at least 240): text is 11-16 units high, so a
+/// page that shows the chart at least `width` pixels wide shows every label at 11 px or more.
 /// The output depends only on the arguments.
 public enum BarChart {
+    /// The system's font, then fonts with Cyrillic and CJK glyphs (town names in any script); for
+    /// a page around the charts too.
+    public static let fontFamily = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', "
+        + "'Noto Sans CJK SC', 'Noto Sans CJK JP', 'PingFang SC', 'Hiragino Sans', 'Microsoft YaHei', 'Malgun Gothic', sans-serif"
+
     public static func grouped(title: String, categories: [String], series: [ChartSeries],
                                valueLabel: String, id: String = "chart") -> String {
         String(decoding: groupedUTF8(title: title, categories: categories, series: series,
@@ -40,15 +47,15 @@ public enum BarChart {
 
     /// `grouped` as UTF-8 bytes, ready for a response body.
     public static func groupedUTF8(title: String, categories: [String], series: [ChartSeries],
-                                   valueLabel: String, id: String = "chart") -> [UInt8] {
+                                   valueLabel: String, id: String = "chart", width: Double = 520) -> [UInt8] {
         BarChartRenderer(kind: .grouped, title: title, categories: categories, series: series,
-                         valueLabel: valueLabel, id: id).render()
+                         valueLabel: valueLabel, id: id, width: width).render()
     }
 
     /// `stacked` as UTF-8 bytes, ready for a response body.
     public static func stackedUTF8(title: String, categories: [String], series: [ChartSeries],
-                                   valueLabel: String, id: String = "chart") -> [UInt8] {
+                                   valueLabel: String, id: String = "chart", width: Double = 520) -> [UInt8] {
         BarChartRenderer(kind: .stacked, title: title, categories: categories, series: series,
-                         valueLabel: valueLabel, id: id).render()
+                         valueLabel: valueLabel, id: id, width: width).render()
     }
 }

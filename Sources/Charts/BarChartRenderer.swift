@@ -3,13 +3,12 @@ struct BarChartRenderer {
     enum Kind { case grouped, stacked }
 
     // Geometry in user units of the viewBox.
-    static let width = 520.0
+    static let defaultWidth = 520.0
     static let margin = 12.0
     static let titleFont = 16.0, titleLine = 20.0
     static let legendRow = 18.0, swatch = 12.0
     static let labelFont = 12.0, labelLine = 13.0
     static let smallFont = 11.0
-    static let maxLabelWidth = 160.0
     static let stackThickness = 16.0
     /// Above this many categories the tick labels repeat above the bars.
     static let topAxisFrom = 13
@@ -22,9 +21,13 @@ struct BarChartRenderer {
     let values: [[Double]]
     let valueLabel: String
     let id: String
+    /// The viewBox's width: the narrower, the larger the text where the page is narrow.
+    let width: Double
 
-    init(kind: Kind, title: String, categories: [String], series: [ChartSeries], valueLabel: String, id: String) {
+    init(kind: Kind, title: String, categories: [String], series: [ChartSeries], valueLabel: String, id: String,
+         width: Double = BarChartRenderer.defaultWidth) {
         self.kind = kind
+        self.width = max(240, width)
         self.title = title
         self.categories = categories
         names = series.map(\.name)
@@ -32,6 +35,9 @@ struct BarChartRenderer {
         self.valueLabel = valueLabel
         self.id = BarChartRenderer.safeId(id)
     }
+
+    /// Category labels wrap, then end in "…", beyond this width.
+    var maxLabelWidth: Double { min(160, (width * 0.36).rounded()) }
 
     var isEmpty: Bool { categories.isEmpty || values.isEmpty }
 
@@ -76,7 +82,7 @@ struct BarChartRenderer {
         let m = Self.margin
         var l = Layout()
         var y = m
-        l.titleLines = TextWidth.lines(title, width: Self.width - 2 * m, fontSize: Self.titleFont, maxLines: 2)
+        l.titleLines = titleLines()
         y += Double(l.titleLines.count) * Self.titleLine + 8
 
         // Legend: swatch and name, flowing into rows.
@@ -84,7 +90,7 @@ struct BarChartRenderer {
         for (index, name) in names.enumerated() {
             let text = TextWidth.truncated(name, width: 200, fontSize: Self.labelFont)
             let itemWidth = Self.swatch + 5 + TextWidth.of(text, fontSize: Self.labelFont)
-            if x > m, x + itemWidth > Self.width - m {
+            if x > m, x + itemWidth > width - m {
                 x = m
                 y += Self.legendRow
             }
@@ -96,12 +102,12 @@ struct BarChartRenderer {
         // Category labels on one or two lines, right-aligned against the plot.
         var labelWidth = 24.0
         for category in categories {
-            let lines = TextWidth.lines(category, width: Self.maxLabelWidth, fontSize: Self.labelFont, maxLines: 2)
+            let lines = TextWidth.lines(category, width: maxLabelWidth, fontSize: Self.labelFont, maxLines: 2)
             for line in lines { labelWidth = max(labelWidth, TextWidth.of(line, fontSize: Self.labelFont)) }
             l.categoryLines.append(lines)
             l.truncated.append(lines.joined(separator: " ") != category && lines.joined() != category)
         }
-        l.plotLeft = m + min(labelWidth, Self.maxLabelWidth) + 8
+        l.plotLeft = m + min(labelWidth, maxLabelWidth) + 8
 
         // The value axis: as many round steps as fit (at most 8, each at least 40 units wide and
         // wider than its label), the more the closer the axis ends to the largest value.
@@ -111,7 +117,7 @@ struct BarChartRenderer {
         for maxSteps in stride(from: 8, through: 1, by: -1) {
             l.scale = NiceScale(maximum: maximum, maxSteps: maxSteps)
             let tickLabel = TextWidth.of(Self.numberText(l.scale.top, decimals: l.scale.decimals), fontSize: Self.smallFont)
-            l.plotRight = Self.width - m - max(endLabels, tickLabel / 2)
+            l.plotRight = width - m - max(endLabels, tickLabel / 2)
             if (l.plotRight - l.plotLeft) / Double(l.scale.count) >= max(40, tickLabel + 10) { break }
         }
 
@@ -150,7 +156,7 @@ struct BarChartRenderer {
         // Every other row shaded, so a bar is easy to follow to its label.
         for index in stride(from: 1, to: categories.count, by: 2) {
             w.raw("<rect x=\""); w.coordinate(Self.margin); w.raw("\" y=\""); w.coordinate(l.plotTop + Double(index) * l.slot)
-            w.raw("\" width=\""); w.coordinate(Self.width - 2 * Self.margin); w.raw("\" height=\""); w.coordinate(l.slot)
+            w.raw("\" width=\""); w.coordinate(width - 2 * Self.margin); w.raw("\" height=\""); w.coordinate(l.slot)
             w.raw("\" fill=\"#f2f3f5\"/>")
         }
         w.raw("\n")
@@ -215,13 +221,13 @@ struct BarChartRenderer {
     }
 
     private func writeOpening(_ w: inout SVGWriter, height: Double) {
-        w.raw("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "); w.coordinate(Self.width)
+        w.raw("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "); w.coordinate(width)
         w.raw(" "); w.coordinate(height)
         w.raw("\" width=\"100%\" role=\"img\" aria-labelledby=\""); w.raw(id); w.raw("-title "); w.raw(id)
-        w.raw("-desc\" font-family=\"system-ui, sans-serif\" font-size=\"12\" fill=\"#222\">\n")
+        w.raw("-desc\" font-family=\""); w.raw(BarChart.fontFamily); w.raw("\" font-size=\"12\" fill=\"#222\">\n")
         w.raw("<title id=\""); w.raw(id); w.raw("-title\">"); w.text(title); w.raw("</title>\n")
         w.raw("<desc id=\""); w.raw(id); w.raw("-desc\">"); writeDescription(&w); w.raw("</desc>\n")
-        w.raw("<rect width=\""); w.coordinate(Self.width); w.raw("\" height=\""); w.coordinate(height)
+        w.raw("<rect width=\""); w.coordinate(width); w.raw("\" height=\""); w.coordinate(height)
         w.raw("\" fill=\"#fff\"/>\n")
     }
 
@@ -235,16 +241,22 @@ struct BarChartRenderer {
     }
 
     private func writeNoData(_ w: inout SVGWriter) {
-        let lines = TextWidth.lines(title, width: Self.width - 2 * Self.margin, fontSize: Self.titleFont, maxLines: 2)
+        let lines = titleLines()
         let height = Self.margin + Double(lines.count) * Self.titleLine + 100
         writeOpening(&w, height: height)
         writeTitle(&w, lines)
-        w.raw("<text class=\"no-data\" x=\""); w.coordinate(Self.width / 2); w.raw("\" y=\"")
+        w.raw("<text class=\"no-data\" x=\""); w.coordinate(width / 2); w.raw("\" y=\"")
         w.coordinate(height - 44); w.raw("\" text-anchor=\"middle\" font-size=\"14\" fill=\"#666\">no data</text>\n")
         w.raw("</svg>\n")
     }
 
     // MARK: - Helpers
+
+    /// The title in up to three lines. Its bold glyphs are about a tenth wider than the regular
+    /// ones TextWidth estimates, so it is measured as a larger regular font.
+    func titleLines() -> [String] {
+        TextWidth.lines(title, width: width - 2 * Self.margin, fontSize: Self.titleFont * 1.12, maxLines: 3)
+    }
 
     static func numberText(_ value: Double, decimals: Int = 2) -> String {
         var w = SVGWriter(capacity: 24)

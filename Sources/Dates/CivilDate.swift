@@ -43,6 +43,13 @@ public struct CivilDate: Equatable, Comparable, Sendable {
         return "\(String(repeating: "0", count: max(0, 4 - y.count)))\(y)-\(two(month))-\(two(day))"
     }
 
+    /// "7 December 2026": for people, with no order of day and month to guess.
+    public var inWords: String {
+        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                      "October", "November", "December"]
+        return "\(day) \(months[month - 1]) \(year)"
+    }
+
     /// YYYYMMDD as a number: full years between two dates are the difference of these numbers
     /// divided by 10000 (the rule of the percentile and demand endpoints).
     public var number: Int { year * 10000 + month * 100 + day }

@@ -16,10 +16,7 @@ final class AccessLog {
 
     func record(method: HTTPMethod, path rawPath: String, status: Int, bytes: Int, seconds: Double, requestId: String,
                 trace: TraceContext, callerId: String? = nil) {
-        var path = rawPath
-        if let prefix = redactedPrefixes.first(where: { rawPath.hasPrefix($0) && rawPath.count > $0.count }) {
-            path = prefix + "…"
-        }
+        let path = ServerConfiguration.shownPath(rawPath, redacting: redactedPrefixes)
         switch format {
         case .off:
             return

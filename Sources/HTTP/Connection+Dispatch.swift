@@ -44,6 +44,9 @@ extension Connection {
             return
         }
         switch context.router.resolve(head.method, path: path) {
+        case .notFound where configuration.shownPath(path) != path:
+            // A secret in the path is not echoed (nor is a nearby route suggested with it).
+            queueResponse(exchange, HTTPError.notFound("No route \(head.method) \(configuration.shownPath(path)).").response)
         case .notFound:
             queueResponse(exchange, context.router.notFound(head.method, path: path, query: query).response)
         case .badPath:
@@ -123,7 +126,8 @@ extension Connection {
             body = RequestBody.empty()
         }
         let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body,
-                              requestId: exchange.requestId, trace: exchange.trace, parameters: parameters, caller: exchange.caller)
+                              requestId: exchange.requestId, trace: exchange.trace, parameters: parameters, caller: exchange.caller,
+                              shownPath: configuration.shownPath(path))
         let threshold = configuration.compressionThreshold
         switch route.execution {
         case .eventLoop where !framing.hasBody:
@@ -173,7 +177,7 @@ extension Connection {
             } catch is ResponseStream.Closed {
                 failed = true
             } catch {
-                ServerLog.error("request \(request.requestId) \(request.method) \(request.path) failed while streaming: \(error)")
+                ServerLog.error("request \(request.requestId) \(request.method) \(request.shownPath) failed while streaming: \(error)")
                 failed = true
             }
             loop.post(.streamEnd(self, exchange, failed: failed))
@@ -227,7 +231,7 @@ extension Connection {
     /// A 500 that shows nothing of `error`; the log has it with the request id.
     static func failure(_ error: Error, _ request: Request) -> Response {
         if let error = error as? HTTPError { return error.response }
-        ServerLog.error("request \(request.requestId) \(request.method) \(request.path) failed: \(error)")
+        ServerLog.error("request \(request.requestId) \(request.method) \(request.shownPath) failed: \(error)")
         return HTTPError(500, "The server failed to answer; the request id identifies it in the log.").response
     }
 

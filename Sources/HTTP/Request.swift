@@ -16,10 +16,13 @@ public final class Request: @unchecked Sendable {
     public let parameters: PathParameters
     /// Who sent it, when the route needs a key and the gate found one.
     public let caller: Caller?
+    /// The path as a log line may show it (a secret in it replaced by `…`).
+    let shownPath: String
 
     init(method: HTTPMethod, path: String, query: String?, headers: Headers, body: RequestBody,
-         requestId: String, trace: TraceContext, parameters: PathParameters, caller: Caller?) {
+         requestId: String, trace: TraceContext, parameters: PathParameters, caller: Caller?, shownPath: String) {
         self.caller = caller
+        self.shownPath = shownPath
         self.method = method
         self.path = path
         self.query = query

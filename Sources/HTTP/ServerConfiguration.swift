@@ -24,7 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 10_000
     public var shutdownGrace = 10.0
     public var accessLog = AccessLogFormat.text
-    /// Paths under these prefixes are logged with the rest replaced by `…` (secrets in URLs).
+    /// Paths under these prefixes are logged with the rest replaced by `…` (secrets in URLs), and
+    /// never echoed in an answer.
     public var accessLogRedactedPrefixes: [String] = []
     public var cors = CORSPolicy()
     /// Responses at least this large are gzipped for clients that accept it.
@@ -40,3 +41,15 @@ public struct ServerConfiguration: Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension ServerConfiguration {
+    /// `path` as a log line or an answer may show it: under a redacted prefix, the rest is `…`.
+    public func shownPath(_ path: String) -> String {
+        ServerConfiguration.shownPath(path, redacting: accessLogRedactedPrefixes)
+    }
+
+    static func shownPath(_ path: String, redacting prefixes: [String]) -> String {
+        guard let prefix = prefixes.first(where: { path.hasPrefix($0) && path.count > $0.count }) else { return path }
+        return prefix + "…"
+    }
+}

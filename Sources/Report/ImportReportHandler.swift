@@ -19,6 +19,11 @@ public struct ImportReportHandler: Sendable {
     public func handle(_ request: Request) throws -> Response {
         let importId = request.parameters.int("import_id")
         _ = try request.queryItems(allowed: [])
+        return try page(importId: importId)
+    }
+
+    /// The page of an import, for its route and for its share links.
+    func page(importId: Int64) throws -> Response {
         guard let summary = try citizens.importSummary(importId) else {
             throw HTTPError.notFound("Import \(importId) does not exist.")
         }

@@ -1,9 +1,17 @@
+import Charts
 import Citizens
+import Dates
 import Demand
 
 /// The HTML of an import's report: self-contained (inline CSS and SVG), readable at a phone's
 /// width (the charts scale, the table scrolls sideways inside its box) and printable.
 struct ImportReportPage {
+    /// The charts' viewBox width: shown at least this many pixels wide on a 390 px phone, so
+    /// their smallest text (11 units) is at least 11 px there.
+    static let chartWidth = 360.0
+    /// Airports listed per town; the rest are counted ("and 12 more").
+    static let airportsPerTown = 10
+
     let importId: Int64
     let summary: ImportSummary
     let percentiles: [(town: String, p50: Int, p75: Int, p99: Int)]
@@ -23,14 +31,14 @@ struct ImportReportPage {
             <style>\(ImportReportPage.style)</style>
             </head><body><main>
             <h1>Import \(importId)</h1>
-            <p class="facts">\(summary.citizens) citizens in \(demand.towns.count) towns, imported \(HTMLText.escape(summary.createdAt)); ages as of \(demand.asOf.iso) (UTC).</p>
-            <h2>Ages by town</h2>
+            <p class="facts">\(summary.citizens) citizens in \(demand.towns.count) towns, imported \(HTMLText.escape(ImportReportPage.inWords(summary.createdAt))); ages as of \(demand.asOf.inWords).</p>
+            <div class="charts"><section><h2>Ages by town</h2>
             <figure>
             """)
-        out.append(contentsOf: AgePercentilesChart.svg(importId: importId, percentiles))
-        add("</figure>\n<h2>Demand by town and age group</h2>\n<figure>")
-        out.append(contentsOf: DemandChart.svg(importId: importId, demand))
-        add("</figure>\n<div class=\"table\"><table>\n<thead><tr><th scope=\"col\">Town</th><th scope=\"col\">Residents</th>")
+        out.append(contentsOf: AgePercentilesChart.svg(importId: importId, percentiles, width: ImportReportPage.chartWidth))
+        add("</figure></section>\n<section><h2>Demand by town and age group</h2>\n<figure>")
+        out.append(contentsOf: DemandChart.svg(importId: importId, demand, width: ImportReportPage.chartWidth))
+        add("</figure></section></div>\n<div class=\"table\"><table>\n<thead><tr><th scope=\"col\">Town</th><th scope=\"col\">Residents</th>")
         for group in demand.ageGroups { add("<th scope=\"col\">\(DemandChart.label(group))</th>") }
         add("<th scope=\"col\">Airports</th></tr></thead>\n<tbody>\n")
         for town in demand.towns {
@@ -41,10 +49,13 @@ struct ImportReportPage {
                 add("</td>")
             }
             add("<td>")
-            for (i, airport) in town.airports.enumerated() {
+            for (i, airport) in town.airports.prefix(ImportReportPage.airportsPerTown).enumerated() {
                 if i > 0 { add(", ") }
                 text(airport.name ?? "airport \(airport.id)")
                 if let iata = airport.iata { add(" ("); text(iata); add(")") }
+            }
+            if town.airports.count > ImportReportPage.airportsPerTown {
+                add(" <small>and \(town.airports.count - ImportReportPage.airportsPerTown) more</small>")
             }
             if town.airports.isEmpty { add("—") }
             add("</td></tr>\n")
@@ -62,9 +73,18 @@ struct ImportReportPage {
         return out
     }
 
+    /// "2026-12-07T02:39:13.416392Z" → "7 December 2026, 02:39 UTC" (the text itself if it is not one).
+    static func inWords(_ timestamp: String) -> String {
+        guard timestamp.utf8.count >= 16, let date = CivilDate(iso: String(timestamp.prefix(10))) else { return timestamp }
+        let time = timestamp.dropFirst(11).prefix(5)
+        return "\(date.inWords), \(time) UTC"
+    }
+
     static let style = """
-        body{margin:0;font:16px/1.45 system-ui,sans-serif;color:#1d1d1f;background:#fff}
+        body{margin:0;font:16px/1.45 \(BarChart.fontFamily);color:#1d1d1f;background:#fff}
         main{max-width:60rem;margin:0 auto;padding:1rem}
+        @media (max-width:30rem){main{padding:.75rem .5rem}}
+        .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,22.5rem),1fr));gap:0 1.5rem;align-items:start}
         h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2rem;margin:1.6rem 0 .5rem}
         .facts{color:#444}figure{margin:0}figure svg{display:block;width:100%;height:auto}
         .table{overflow-x:auto;border:1px solid #ddd;border-radius:4px}

@@ -24,6 +24,8 @@ import TestSupport
         "GET /imports/{import_id:int}/citizens/birthdays": "reader",
         "GET /imports/{import_id:int}/towns/stat/percentile/age": "reader",
         "GET /imports/{import_id:int}/report": "reader",
+        "POST /imports/{import_id:int}/report/links": "editor", "GET /imports/{import_id:int}/report/links": "reader",
+        "DELETE /imports/{import_id:int}/report/links/{link_id:int}": "editor", "GET /shared/reports/{token}": "share link",
         "POST /upload": "editor", "POST /airports/upload": "editor",
         "GET /airports": "reader", "POST /airports": "editor", "GET /airports/{id:int}": "reader",
         "PUT /airports/{id:int}": "editor", "PATCH /airports/{id:int}": "editor", "DELETE /airports/{id:int}": "editor",

@@ -41,4 +41,26 @@ import TestSupport
         #expect(try httpRequest(port: port, "GET", "/imports/999999999/report").status == 404)
         #expect(try httpRequest(port: port, "GET", "/imports/\(id)/report", key: nil).status == 401)
     }
+
+    /// What a person reads: dates in words, at most 10 airports a town, charts narrow enough
+    /// for a phone, fonts for any script.
+    @Test func thePageIsReadableOnAPhoneAndStaysSmall() throws {
+        let town = "Airportville-\(UInt32.random(in: 0...UInt32.max))"
+        for i in 0..<13 {
+            let created = try httpRequest(port: port, "POST", "/airports", json: #"{"name": "Field \#(i)", "city": "\#(town)", "country": "Report", "latitude": 1, "longitude": 2}"#)
+            #expect(created.status == 201, "\(created.summary)")
+        }
+        let body = #"{"citizens": [{"citizen_id": 1, "town": "\#(town)", "street": "a", "building": "1", "apartment": 1, "name": "A", "birth_date": "01.02.1990", "gender": "male", "relatives": []}, {"citizen_id": 2, "town": "東京", "street": "a", "building": "1", "apartment": 1, "name": "B", "birth_date": "01.03.1971", "gender": "female", "relatives": []}]}"#
+        let id: Int = try httpRequest(port: port, "POST", "/imports", json: body).dataField("import_id")
+        let page = try httpRequest(port: port, "GET", "/imports/\(id)/report")
+        #expect(page.status == 200, "\(page.summary)")
+        let html = page.text
+        let months = "(January|February|March|April|May|June|July|August|September|October|November|December)"
+        #expect(html.range(of: #"imported [1-9][0-9]? \#(months) 20[0-9]{2}, [0-2][0-9]:[0-5][0-9] UTC; ages as of [1-9][0-9]? \#(months) 20[0-9]{2}\."#,
+                           options: .regularExpression) != nil, "dates in words: \(html.prefix(800))")
+        #expect(html.range(of: #"T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+Z"#, options: .regularExpression) == nil, "no ISO timestamp")
+        #expect(html.components(separatedBy: "Field ").count - 1 == 10 && html.contains("and 3 more"), "10 airports and a count")
+        #expect(html.components(separatedBy: "viewBox=\"0 0 360 ").count - 1 == 2, "both charts drawn for a phone's width")
+        #expect(html.contains("'Noto Sans CJK SC'") && html.contains("東京"))
+    }
 }

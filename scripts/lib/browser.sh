@@ -4,7 +4,8 @@
 # run_browser_check SCRIPT ARGS...: installs Chromium, its driver and Selenium (in .local/venv)
 # when missing, then runs the Python SCRIPT with CHROMIUM and CHROMEDRIVER set.
 run_browser_check() {
-    ensure_packages chromium chromium-driver
+    # fonts-noto-cjk: CJK glyphs for town names (check-report looks for empty boxes).
+    ensure_packages chromium chromium-driver fonts-noto-cjk
     local browser driver=/usr/bin/chromedriver venv="$ROOT/.local/venv"
     browser=$(command -v chromium || command -v chromium-browser || true)
     [ -n "$browser" ] || { log "no chromium on this machine"; return 1; }

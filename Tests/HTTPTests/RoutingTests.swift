@@ -52,7 +52,7 @@ import TestSupport
         #expect(r.header("Access-Control-Allow-Origin") == "*")
         #expect(r.header("Access-Control-Allow-Methods") == "GET, HEAD, PATCH, DELETE, OPTIONS")
         let allowed = r.header("Access-Control-Allow-Headers") ?? ""
-        for name in ["Content-Type", "If-Match", "If-None-Match", "X-Request-Id", "X-Custom"] {
+        for name in ["Content-Type", "If-Match", "If-None-Match", "X-Request-Id", "traceparent", "tracestate", "X-Custom"] {
             #expect(allowed.contains(name), "\(name) missing in \(allowed)")
         }
         #expect(r.header("Access-Control-Max-Age") == "600")
@@ -62,7 +62,7 @@ import TestSupport
         for (method, path) in [("GET", "/hello"), ("GET", "/missing"), ("POST", "/hello"), ("GET", "/fail")] {
             let r = try httpRequest(port: port, method, path, headers: [("Origin", "https://front.example")])
             #expect(r.header("Access-Control-Allow-Origin") == "*", "\(method) \(path)")
-            #expect(r.header("Access-Control-Expose-Headers") == "ETag, Location, Retry-After, X-Request-Id")
+            #expect(r.header("Access-Control-Expose-Headers") == "ETag, Location, Retry-After, X-Request-Id, traceresponse")
         }
         #expect(try httpRequest(port: port, "GET", "/hello").header("Access-Control-Allow-Origin") == nil)
     }

@@ -1,15 +1,37 @@
 import Testing
 
 /// The suite-wide leak check: every answer a test reads through `RawConnection` is scanned for
-/// the secrets the suite made (any `ik_` key's whole text, and the admin key). Only the answer
-/// that created a key (`POST /keys` → 201) may carry one; anywhere else it fails the test that
-/// read it, whatever the request was (malformed headers included).
+/// the secrets the suite makes — API keys (`ik_…`), report share tokens (`ir_…`), webhook secrets
+/// (`whsec_…`) — and the admin key. Only the answer that made a secret may carry it; anywhere
+/// else it fails the test that read it, whatever the request was (malformed headers included).
 enum SecretScan {
+    struct Kind {
+        let name: String
+        let prefix: [UInt8]
+        /// What follows the prefix, as byte classes.
+        let shape: [(count: Int, allowed: (UInt8) -> Bool)]
+        /// The one answer that shows it: the request line and the status.
+        let madeBy: (String, Int) -> Bool
+    }
+
+    static let kinds: [Kind] = [
+        Kind(name: "an API key", prefix: Array("ik_".utf8), shape: [(8, isBase62), (1, { $0 == UInt8(ascii: "_") }), (32, isBase62)],
+             madeBy: { line, status in line.hasPrefix("POST /keys ") && status == 201 }),
+        Kind(name: "a report share token", prefix: Array("ir_".utf8), shape: [(32, isBase62)],
+             madeBy: { line, status in line.hasPrefix("POST /imports/") && line.contains("/report/links") && status == 201 }),
+        Kind(name: "a webhook secret", prefix: Array("whsec_".utf8), shape: [(40, isBase64)],
+             madeBy: { line, status in line.hasPrefix("POST /webhooks ") && status == 201 }),
+    ]
+
     static func check(_ response: RawResponse, requestLine: String) {
-        if requestLine.hasPrefix("POST /keys ") && response.status == 201 { return }
+        // The API description's examples show made-up secrets of each shape.
+        if requestLine.hasPrefix("GET /openapi.json ") || requestLine.hasPrefix("HEAD /openapi.json ") { return }
         let text = response.head + "\r\n\r\n" + response.text
-        if let leaked = keyText(in: Array(text.utf8)) {
-            Issue.record("an answer to \(requestLine) carries a key's secret (\(leaked.prefix(12))…): \(response.status) \(text.prefix(600))")
+        let bytes = Array(text.utf8)
+        for kind in kinds where !kind.madeBy(requestLine, response.status) {
+            if let leaked = find(kind, in: bytes) {
+                Issue.record("an answer to \(requestLine) carries \(kind.name) (\(leaked.prefix(kind.prefix.count + 4))…): \(response.status) \(text.prefix(600))")
+            }
         }
         let admin = TestEnvironment.adminKey
         if !admin.isEmpty, text.contains(admin) {
@@ -17,16 +39,19 @@ enum SecretScan {
         }
     }
 
-    /// The first `ik_<8 base62>_<32 base62>` in `bytes`, if any.
-    static func keyText(in bytes: [UInt8]) -> String? {
-        let length = 3 + 8 + 1 + 32
-        guard bytes.count >= length else { return nil }
+    /// The first secret of `kind` in `bytes`, if any.
+    static func find(_ kind: Kind, in bytes: [UInt8]) -> String? {
+        let length = kind.prefix.count + kind.shape.reduce(0) { $0 + $1.count }
         var start = 0
         while start + length <= bytes.count {
-            if bytes[start] == UInt8(ascii: "i"), bytes[start + 1] == UInt8(ascii: "k"), bytes[start + 2] == UInt8(ascii: "_"),
-               bytes[start + 11] == UInt8(ascii: "_"),
-               bytes[(start + 3)..<(start + 11)].allSatisfy(isBase62), bytes[(start + 12)..<(start + length)].allSatisfy(isBase62) {
-                return String(decoding: bytes[start..<(start + length)], as: UTF8.self)
+            if bytes[start..<(start + kind.prefix.count)].elementsEqual(kind.prefix) {
+                var at = start + kind.prefix.count
+                var matches = true
+                for part in kind.shape where matches {
+                    matches = bytes[at..<(at + part.count)].allSatisfy(part.allowed)
+                    at += part.count
+                }
+                if matches { return String(decoding: bytes[start..<(start + length)], as: UTF8.self) }
             }
             start += 1
         }
@@ -35,5 +60,9 @@ enum SecretScan {
 
     static func isBase62(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+
+    static func isBase64(_ b: UInt8) -> Bool {
+        isBase62(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: "/")
     }
 }

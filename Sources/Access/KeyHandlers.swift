@@ -62,7 +62,7 @@ public struct KeyHandlers: Sendable {
     }
 
     public func revoke(_ request: Request) throws -> Response {
-        let id = request.parameters.string("key_id")
+        let id = try request.parameters.string("key_id")
         guard try repository.revoke(id: id) else { throw HTTPError.notFound("There is no key \(id).") }
         try cache.refresh()
         return .empty(204)

@@ -14,7 +14,12 @@ public struct AirportHandlers: Sendable {
     /// Runs on the event loop: the read goes through the loop's own connection.
     public func get(_ request: Request, on connection: PipelinedConnection,
                     _ respond: @escaping (Result<Response, Error>) -> Void) {
-        let id = request.parameters.int("id")
+        let id: Int64
+        do {
+            id = try request.parameters.int("id")
+        } catch {
+            return respond(.failure(error))
+        }
         repository.get(id, on: connection) { outcome in
             respond(Result {
                 try AirportRequests.run(id) { try AirportHandlers.answer(request, try outcome.get()) }
@@ -48,7 +53,7 @@ public struct AirportHandlers: Sendable {
     }
 
     public func replace(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         guard AirportFields.isInRange(.id, .integer(id)) else {
             throw HTTPError.badRequest("The id in the path is too large.", errors: [ProblemField(pointer: nil, detail: "must be \(AirportColumn.id.allowedValues)", extra: [("parameter", .string("id"))])])
         }
@@ -68,7 +73,7 @@ public struct AirportHandlers: Sendable {
 
     /// JSON merge patch (RFC 7396): given fields change, `null` clears a nullable one.
     public func change(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         let fields = try AirportFields.fromJSON(try AirportRequests.jsonBody(request), allowID: false)
         try fields.requireNoNullRequired()
         let ifMatch = try AirportRequests.ifMatch(request)
@@ -77,7 +82,7 @@ public struct AirportHandlers: Sendable {
     }
 
     public func delete(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         let ifMatch = try AirportRequests.ifMatch(request)
         try AirportRequests.run(id) { try repository.delete(id, ifMatch: ifMatch, actor: EventActor(request)) }
         return .empty(204)

@@ -28,7 +28,7 @@ public struct AirportLinkHandlers: Sendable {
 
     /// `GET /airports/{id}/update?field=value`: 202 with the confirmation link.
     public func stageUpdate(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         let items = try AirportRequests.onlyParameters(request, AirportLinkHandlers.fieldParameters.subtracting(["id"]))
         let fields = try AirportFields.fromQuery(items, allowID: false)
         guard !fields.isEmpty else { throw HTTPError.badRequest("Name at least one field to change.") }
@@ -52,7 +52,7 @@ public struct AirportLinkHandlers: Sendable {
 
     /// `GET` or `POST /confirmations/{token}`: applies the staged change once. HEAD only looks.
     public func confirm(_ request: Request) throws -> Response {
-        let token = request.parameters.string("token")
+        let token = try request.parameters.string("token")
         _ = try AirportRequests.onlyParameters(request, [])
         guard ConfirmationToken.isWellFormed(token) else { throw HTTPError.notFound("No such confirmation link.") }
         let consume = request.method != .HEAD
@@ -74,7 +74,7 @@ public struct AirportLinkHandlers: Sendable {
 
     /// `GET /airports/{id}/delete`: sets the delete flag; the record stays.
     public func deleteFlag(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         _ = try AirportRequests.onlyParameters(request, [])
         let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, actor: EventActor(request)) }
         var response = Response.json(200, AirportJSON.single(result) { w in
@@ -86,7 +86,7 @@ public struct AirportLinkHandlers: Sendable {
 
     /// `GET /airports/{id}/restore`: clears the delete flag.
     public func restore(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         _ = try AirportRequests.onlyParameters(request, [])
         let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, actor: EventActor(request)) }
         return AirportRequests.airport(200, result)

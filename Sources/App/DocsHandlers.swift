@@ -36,7 +36,7 @@ struct DocsHandlers: Sendable {
     }
 
     func asset(_ request: Request) throws -> Response {
-        guard let asset = assets[request.parameters.string("asset")] else { throw HTTPError.notFound("No such asset.") }
+        guard let asset = try assets[request.parameters.string("asset")] else { throw HTTPError.notFound("No such asset.") }
         var response = Response(status: 200, contentType: asset.contentType, body: asset.bytes)
         response.headers.add("Cache-Control", "public, max-age=3600")
         return response

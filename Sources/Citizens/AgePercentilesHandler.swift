@@ -11,7 +11,7 @@ public struct AgePercentilesHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
+        let importId = try request.parameters.int("import_id")
         let svg = try request.wantsSVG()
         let groups = try CitizenRequests.run(importId: importId) {
             try repository.agesByTown(importId: importId, today: .todayUTC())

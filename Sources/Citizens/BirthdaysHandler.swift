@@ -10,7 +10,7 @@ public struct BirthdaysHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
+        let importId = try request.parameters.int("import_id")
         let rows = try CitizenRequests.run(importId: importId) { try repository.birthdayInputs(importId: importId) }
         let months = CitizenStatistics.birthdays(rows)
         var w = JSONWriter(capacity: 256 + rows.count * 32)

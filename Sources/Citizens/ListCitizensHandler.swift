@@ -11,7 +11,7 @@ public struct ListCitizensHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
+        let importId = try request.parameters.int("import_id")
         guard try repository.importExists(importId) else {
             throw CitizenRequests.map(.importNotFound, importId: importId)
         }

@@ -12,8 +12,8 @@ public struct PatchCitizenHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
-        let citizenId = request.parameters.int("citizen_id")
+        let importId = try request.parameters.int("import_id")
+        let citizenId = try request.parameters.int("citizen_id")
         let body = try request.jsonBody()
         var validator = CitizenValidator()
         let patch = try validator.validatePatch(body)

@@ -10,7 +10,7 @@ public struct ShowImportHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
+        let importId = try request.parameters.int("import_id")
         _ = try request.queryItems(allowed: [])
         guard let summary = try repository.importSummary(importId) else {
             throw HTTPError.notFound("Import \(importId) does not exist.")

@@ -10,7 +10,7 @@ public struct DemandHandler: Sendable {
 
     /// JSON, or the stacked bar chart (SVG) for `Accept: image/svg+xml` or `?format=svg`.
     public func handle(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
+        let importId = try request.parameters.int("import_id")
         let svg = try request.wantsSVG()
         let items = try request.queryItems(allowed: DemandQuery.parameterNames.union(["format"])).filter { $0.name != "format" }
         let query = try DemandQuery(items: items, today: .todayUTC())

@@ -40,14 +40,14 @@ public struct TownAliasHandlers: Sendable {
     }
 
     public func get(_ request: Request) throws -> Response {
-        let town = request.parameters.string("town")
+        let town = try request.parameters.string("town")
         // A name no alias can have (U+0000 would even be cut short on its way to PostgreSQL).
         guard PlaceName.isValid(town), let alias = try repository.alias(town: town) else { throw TownAliasHandlers.notFound(town) }
         return .json(200, TownAliasHandlers.document(alias))
     }
 
     public func delete(_ request: Request) throws -> Response {
-        let town = request.parameters.string("town")
+        let town = try request.parameters.string("town")
         guard PlaceName.isValid(town), try repository.deleteAlias(town: town) else { throw TownAliasHandlers.notFound(town) }
         return .empty(204)
     }
@@ -57,7 +57,7 @@ public struct TownAliasHandlers: Sendable {
     }
 
     static func town(_ request: Request) throws -> String {
-        let town = request.parameters.string("town")
+        let town = try request.parameters.string("town")
         guard PlaceName.isValid(town) else {
             throw HTTPError.badRequest("The town in the path is not valid.", errors: [ProblemField(
                 pointer: nil, detail: "\(PlaceName.rule) (percent-encoded UTF-8 in the path)", extra: [("parameter", .string("town"))])])

@@ -44,7 +44,7 @@ public struct WebhookHandlers: Sendable {
     }
 
     public func get(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         guard let endpoint = try repository.get(id) else { throw WebhookHandlers.noWebhook(id) }
         return WebhookHandlers.document(endpoint)
     }
@@ -52,7 +52,7 @@ public struct WebhookHandlers: Sendable {
     /// `{"url"?, "types"?, "description"?, "enabled"?}`: `enabled: false` pauses it, `true`
     /// resumes it after the last event it was given.
     public func change(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         let change = try WebhookChange.parse(try request.jsonBody(limit: WebhookHandlers.bodyLimit, maxDepth: 4), creating: false, policy: policy)
         guard let endpoint = try repository.change(id, change) else { throw WebhookHandlers.noWebhook(id) }
         if change.enabled == true { dispatcher.wake() }
@@ -60,14 +60,14 @@ public struct WebhookHandlers: Sendable {
     }
 
     public func delete(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         guard try repository.delete(id) else { throw WebhookHandlers.noWebhook(id) }
         return .empty(204)
     }
 
     /// `?status=pending|succeeded|failed&limit=&before=`: newest first.
     public func deliveries(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         var query = try QueryParameters(request, allowed: ["status", "limit", "before"])
         var status: String?
         var limit = 100
@@ -97,8 +97,8 @@ public struct WebhookHandlers: Sendable {
 
     /// Sends a delivery again now → 202 with the delivery (pending).
     public func retry(_ request: Request) throws -> Response {
-        let id = request.parameters.int("id")
-        let deliveryId = request.parameters.int("delivery_id")
+        let id = try request.parameters.int("id")
+        let deliveryId = try request.parameters.int("delivery_id")
         switch try repository.retry(endpoint: id, delivery: deliveryId) {
         case let .success(record):
             dispatcher.wake()

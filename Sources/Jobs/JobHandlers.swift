@@ -13,7 +13,7 @@ public struct JobHandlers: Sendable {
 
     public func get(_ request: Request) throws -> Response {
         _ = try request.queryItems(allowed: [])
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         guard let job = try repository.job(id) else { throw HTTPError.notFound("Job \(id) does not exist.") }
         return JobResponses.job(job)
     }
@@ -62,7 +62,7 @@ public struct JobHandlers: Sendable {
             }
         }
         try query.check()
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         guard let log = try repository.log(jobId: id, from: from, size: size) else { throw HTTPError.notFound("Job \(id) does not exist.") }
         var w = JSONWriter(capacity: 64 + log.lines.count * 96)
         w.raw("{\"from\":"); w.int(from)
@@ -80,7 +80,7 @@ public struct JobHandlers: Sendable {
     /// one stops at its next checkpoint (202); a finished one is answered as it is (200).
     public func cancel(_ request: Request) throws -> Response {
         _ = try request.queryItems(allowed: [])
-        let id = request.parameters.int("id")
+        let id = try request.parameters.int("id")
         let caller = request.caller
         let outcome = try repository.cancel(jobId: id, actor: EventActor(request)) { job in
             // No caller: auth is off, anyone may.

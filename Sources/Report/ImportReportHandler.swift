@@ -17,7 +17,7 @@ public struct ImportReportHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
+        let importId = try request.parameters.int("import_id")
         _ = try request.queryItems(allowed: [])
         return try page(importId: importId)
     }

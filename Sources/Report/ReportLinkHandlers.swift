@@ -22,7 +22,7 @@ public struct ReportLinkHandlers: Sendable {
 
     /// `{"expires_in_days": 1…90}` (default 7; an empty body takes the default) → 201 with the url.
     public func create(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
+        let importId = try request.parameters.int("import_id")
         _ = try request.queryItems(allowed: [])
         let days = try ReportLinkHandlers.expiryDays(try request.jsonBytes(limit: 16 * 1024))
         let token = SecretToken.generate(prefix: "ir_")
@@ -41,7 +41,7 @@ public struct ReportLinkHandlers: Sendable {
     }
 
     public func list(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
+        let importId = try request.parameters.int("import_id")
         _ = try request.queryItems(allowed: [])
         guard let links = try repository.list(importId: importId) else {
             throw HTTPError.notFound("Import \(importId) does not exist.")
@@ -57,8 +57,8 @@ public struct ReportLinkHandlers: Sendable {
     }
 
     public func revoke(_ request: Request) throws -> Response {
-        let importId = request.parameters.int("import_id")
-        let linkId = request.parameters.int("link_id")
+        let importId = try request.parameters.int("import_id")
+        let linkId = try request.parameters.int("link_id")
         guard try repository.delete(importId: importId, linkId: linkId) else {
             throw HTTPError.notFound("Import \(importId) has no report link \(linkId).")
         }

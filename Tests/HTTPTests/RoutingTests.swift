@@ -58,6 +58,15 @@ import TestSupport
         #expect(r.header("Access-Control-Max-Age") == "600")
     }
 
+    /// A handler that reads a path parameter its route does not have gets an error, answered
+    /// 500 (a bug, said so in the log), and the server goes on serving.
+    @Test func aMissingPathParameterIsA500NotACrash() throws {
+        let r = try httpRequest(port: port, "GET", "/typo/7")
+        #expect(r.status == 500 && r.header("Content-Type")?.hasPrefix("application/problem+json") == true, "\(r.status) \(r.text)")
+        #expect(!r.text.contains("path parameter"), "internals stay out of the answer: \(r.text)")
+        #expect(try httpRequest(port: port, "GET", "/items/7").text == "item 7")
+    }
+
     @Test func everyCrossOriginResponseCarriesCorsHeaders() throws {
         for (method, path) in [("GET", "/hello"), ("GET", "/missing"), ("POST", "/hello"), ("GET", "/fail")] {
             let r = try httpRequest(port: port, method, path, headers: [("Origin", "https://front.example")])

@@ -19,8 +19,10 @@ enum TestServer {
             return .text(200, "\(total)")
         }
         router.add(.POST, "/ignore", access: .open) { _ in .text(200, "ignored") }
-        router.add(.GET, "/items/{id:int}", access: .open) { request in .text(200, "item \(request.parameters.int("id"))") }
-        router.add(.PATCH, "/items/{id:int}", access: .open) { request in .text(200, "patched \(request.parameters.int("id"))") }
+        router.add(.GET, "/items/{id:int}", access: .open) { request in .text(200, "item \(try request.parameters.int("id"))") }
+        router.add(.PATCH, "/items/{id:int}", access: .open) { request in .text(200, "patched \(try request.parameters.int("id"))") }
+        // A handler that names a parameter its route does not have (a typo).
+        router.add(.GET, "/typo/{id:int}", access: .open) { request in .text(200, "typo \(try request.parameters.int("ident"))") }
         router.add(.DELETE, "/items/{id:int}", access: .open) { _ in .empty(204) }
         router.add(.GET, "/items/special", access: .open) { _ in .text(200, "special") }
         router.add(.GET, "/slow", access: .open) { request in

@@ -70,6 +70,17 @@ import Testing
         #expect(Job(answer: Array(#"{"data":{"id":"j-1","state":"queued"}}"#.utf8))?.id == "j-1")
     }
 
+    /// The bar names what a running job is doing where the server says (a phase), its state else.
+    @Test func aRunningJobsBarNamesItsPhase() throws {
+        let merging = try #require(Job(answer: Array(#"{"data":{"id":8,"state":"running","processed":7698,"phase":"merging"}}"#.utf8)))
+        #expect(merging.phase == "merging")
+        #expect(BarDisplay.jobDetail(merging) == "7698 rows, merging")
+        let older = try #require(Job(answer: Array(#"{"data":{"id":8,"state":"running","processed":5}}"#.utf8)))
+        #expect(BarDisplay.jobDetail(older) == "5 rows, running")
+        let done = try #require(Job(answer: Array(#"{"data":{"id":8,"state":"succeeded","processed":5,"phase":null}}"#.utf8)))
+        #expect(BarDisplay.jobDetail(done) == "5 rows, succeeded")
+    }
+
     @Test func aFailedJobCarriesItsProblem() throws {
         let body = #"{"data":{"id":9,"kind":"airports_upload","state":"failed","progress":0.4,"processed":12,"result":null,"error":{"type":"about:blank","title":"Bad Request","status":400,"detail":"2 rows are invalid","errors":[{"line":12,"column":"latitude","detail":"must be a number from -90 to 90"},{"pointer":"/citizens/3/name","detail":"must be a string"}]}}}"#
         let job = try #require(Job(answer: Array(body.utf8)))

@@ -19,10 +19,4 @@ extension EventActor {
     public init(_ request: Request) {
         self.init(id: request.caller?.id, name: request.caller?.name, traceparent: request.trace.traceparent)
     }
-
-    /// The key that sent a request and no trace (a change made outside a request's trace).
-    public init?(_ caller: Caller?) {
-        guard let caller else { return nil }
-        self.init(id: caller.id, name: caller.name)
-    }
 }

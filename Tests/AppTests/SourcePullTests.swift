@@ -161,6 +161,7 @@ import TestSupport
         let csv = SourceTesting.airports(base: base, count: 2)
         let server = try WebhookReceiver { _, _ in .init(200, body: csv) }
         defer { server.stop() }
+        _ = SourceTesting.pastLowIds
         let created = try httpRequest(port: port, "POST", "/sources",
                                       json: #"{"name": "hourly", "url": "\#(server.url("/a.csv"))", "kind": "airports", "every": 3600}"#)
         let source: Int = try created.dataField("id")

@@ -179,3 +179,25 @@ import TestSupport
         #expect(try SourceTesting.runs(port, source).count == 2)
     }
 }
+
+/// A run is a job: cancelling it mid-pull stops it, stores nothing, and the run says `cancelled`.
+@Suite struct SourceCancelTests {
+    let port = TestEnvironment.port
+
+    @Test func aRunCancelledMidPullStoresNothing() throws {
+        let base = SourceTesting.airportBase()
+        let csv = SourceTesting.airports(base: base, count: 5_000)
+        let server = try WebhookReceiver { _, _ in .init(200, body: csv, pieceDelay: 0.3) }
+        defer { server.stop() }
+        let source = try SourceTesting.create(port, url: server.url("/slow.csv"))
+        let job = try JobClient.jobId(try httpRequest(port: port, "POST", "/sources/\(source)/runs"))
+        #expect(try JobClient.waitUntilRunning(port: port, job), "the pull is under way")
+        let cancel = try httpRequest(port: port, "DELETE", "/jobs/\(job)")
+        #expect(cancel.status == 202, "\(cancel.summary)")
+        let ended = try JobClient.wait(port: port, job)
+        #expect(ended.string("state") == "cancelled", "\(ended)")
+        let run = try SourceTesting.lastRun(port, source)
+        #expect(run.string("outcome") == "cancelled" && run.string("state") == "cancelled", "\(run)")
+        #expect(try httpRequest(port: port, "GET", "/airports/\(base)").status == 404, "nothing of the pull was stored")
+    }
+}

@@ -99,7 +99,8 @@ final class SourceFetch: Sendable {
     func head(check: () throws -> Void) throws -> FetchHead {
         while true {
             let now: Result<FetchHead, FetchFailure>? = state.withLock { state in
-                if let head = state.head { return .success(head) }
+                // An answer other than 2xx is told once its transfer ended, with the start of its body.
+                if let head = state.head, (200..<300).contains(head.status) || state.ended { return .success(head) }
                 if let failure = state.failure { return .failure(failure) }
                 if state.ended { return .failure(.connection("the server closed the connection without an answer")) }
                 return nil
@@ -244,11 +245,12 @@ final class SourceFetch: Sendable {
         let limit = request.settings.maxBodyBytes
         let bytes = UnsafeRawBufferPointer(start: data, count: length)
         let go: Bool = state.withLock { state in
-            guard !state.abandoned, let head = state.head else { return false }
+            guard !state.abandoned, var head = state.head else { return false }
             guard (200..<300).contains(head.status) else {
                 // Only the start of an error's body is kept; the rest is not needed.
-                let wanted = min(length, SourceFetch.bodyStartLimit - state.head!.bodyStart.utf8.count)
-                if wanted > 0 { state.head!.bodyStart += String(decoding: bytes.prefix(wanted), as: UTF8.self) }
+                let wanted = min(length, SourceFetch.bodyStartLimit - head.bodyStart.utf8.count)
+                if wanted > 0 { head.bodyStart += String(decoding: bytes.prefix(wanted), as: UTF8.self) }
+                state.head = head
                 return false
             }
             state.received += Int64(length)

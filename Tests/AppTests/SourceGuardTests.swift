@@ -27,6 +27,22 @@ import TestSupport
         #expect(log.contains("attempt 1 failed (no whole answer within 0.5 s (timeout))"), "\(log)")
     }
 
+    @Test func aBodyLargerThanTheUploadLimitIsRefusedAtOnce() throws {
+        let csv = SourceTesting.airports(base: SourceTesting.airportBase(), count: 200)
+        let server = try WebhookReceiver { _, _ in .init(200, body: csv) }
+        defer { server.stop() }
+        let (application, database) = try SourceTesting.ownApplication { configuration in
+            configuration.server.maxBodyBytes = 4096
+        }
+        defer { SourceTesting.finish(application, database) }
+        let source = try SourceTesting.create(application.port, url: server.url("/big.csv"))
+        #expect(try SourceTesting.pull(application.port, source).string("state") == "failed")
+        let run = try SourceTesting.lastRun(application.port, source)
+        #expect(run.string("outcome") == "failed" && run.int("attempts") == 1 && run.object("problem")?.int("status") == 413, "\(run)")
+        #expect(run.object("problem")?.string("detail")?.contains("larger than the upload limit of 4096 bytes") == true, "\(run)")
+        #expect(server.requests.count == 1)
+    }
+
     @Test func aRedirectToAPrivateAddressIsRefusedAndNotRetried() throws {
         let target = try WebhookReceiver { _, _ in .init(200, body: SourceTesting.airports(base: SourceTesting.airportBase(), count: 1)) }
         defer { target.stop() }

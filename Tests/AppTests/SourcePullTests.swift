@@ -60,6 +60,20 @@ import TestSupport
         #expect(log.contains("attempt 1 failed (status 503: busy)"), "\(log)")
     }
 
+    @Test func aRetryAfterLongerThanTheScheduleIsHonoured() throws {
+        let csv = SourceTesting.airports(base: SourceTesting.airportBase(), count: 1)
+        let server = try WebhookReceiver { index, _ in index == 0 ? .init(429, headers: [("Retry-After", "1")]) : .init(200, body: csv) }
+        defer { server.stop() }
+        let source = try SourceTesting.create(port, url: server.url("/a.csv"))
+        #expect(try SourceTesting.pull(port, source).string("state") == "succeeded")
+        let requests = server.requests
+        #expect(requests.count == 2)
+        if requests.count == 2 {
+            let gap = requests[1].at.timeIntervalSince(requests[0].at)
+            #expect(gap >= 0.95, "the retry waited \(gap) s; Retry-After said 1 s, the schedule 0.1 s")
+        }
+    }
+
     @Test func a404FailsAtOnceAfterOneAttemptAndTheScheduleCountsIt() throws {
         let server = try WebhookReceiver { _, _ in .init(404, body: Array("no such file".utf8)) }
         defer { server.stop() }

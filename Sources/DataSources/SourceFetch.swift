@@ -187,6 +187,14 @@ final class SourceFetch: Sendable {
             return fetch.received(data, size * count)
         }
         _ = insikt_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+        // A run that is done with the pull (cancelled, or its server stopping) ends a transfer
+        // still waiting for an answer too, not only one that delivers body.
+        _ = insikt_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+        _ = insikt_curl_setopt_xferinfo_function(handle) { context, _, _, _, _ in
+            let fetch = Unmanaged<SourceFetch>.fromOpaque(context!).takeUnretainedValue()
+            return fetch.state.withLock { $0.abandoned } ? 1 : 0
+        }
+        _ = insikt_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
         // Every connection's address is checked as it is opened, the redirects' too: what the
         // name resolved to when the source was saved proves nothing now (DNS rebinding).
         _ = insikt_curl_setopt_open_socket_function(handle) { context, _, address in

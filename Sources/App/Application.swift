@@ -1,4 +1,5 @@
 import Access
+import DataSources
 import Events
 import HTTP
 import Jobs
@@ -55,6 +56,9 @@ public struct AppConfiguration: Sendable {
     public var jobRetryDelay = 0.5
     /// Days a finished job stays listed (`--jobs-retention`; at least 1).
     public var jobsRetentionDays = 7.0
+    /// Pulling sources (`--source-timeout`, `--source-retry-schedule`, `--source-allow-private`,
+    /// `--source-ca-file`); the largest body is the server's upload limit.
+    public var sources = SourceSettings()
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -72,6 +76,7 @@ public final class Application: @unchecked Sendable {
     public let webhooks: WebhookDispatcher
     public let jobRunners: JobRunners
     public let jobRetention: JobRetention
+    public let sourceScheduler: SourceScheduler
 
     public init(_ configuration: AppConfiguration) {
         self.configuration = configuration
@@ -116,8 +121,14 @@ public final class Application: @unchecked Sendable {
         jobPool.acquireTimeout = 10
         let jobsPool = PostgresPool(jobPool)
         let database = database
+        var sourceSettings = configuration.sources
+        sourceSettings.maxBodyBytes = configuration.server.maxBodyBytes
         jobRunners = JobRunners(configuration: runners, repository: JobsRepository(pool: jobsPool),
-                                works: JobWorks.make(pool: jobsPool), isReady: { database.isMigrated })
+                                works: JobWorks.make(pool: jobsPool, sources: sourceSettings), isReady: { database.isMigrated })
+        let sourcesRepository = SourcesRepository(pool: database.pool)
+        sourceScheduler = SourceScheduler(repository: sourcesRepository, interval: sourceSettings.pollInterval,
+                                          isReady: { database.isMigrated }, queued: { [jobRunners] in jobRunners.wake() })
+        server.metrics.extraProviders.append { database.isMigrated ? ((try? sourcesRepository.metricsText()) ?? "") : "" }
         let jobsRepository = JobsRepository(pool: database.pool)
         jobRetention = JobRetention(repository: jobsRepository, days: configuration.jobsRetentionDays)
         if runners.workers > 0 { eventNotifier.subscribe { [jobRunners] _ in jobRunners.somethingCommitted() } }
@@ -127,6 +138,7 @@ public final class Application: @unchecked Sendable {
                         events: EventFeedHandler(notifier: eventNotifier),
                         webhooks: WebhookHandlers(pool: database.pool, dispatcher: webhooks),
                         jobs: JobHandlers(repository: jobsRepository),
+                        sources: SourceHandlers(pool: database.pool, settings: sourceSettings, wake: { [jobRunners] in jobRunners.wake() }),
                         jobIntake: JobIntake(repository: jobsRepository, wake: { [jobRunners] in jobRunners.wake() }))
     }
 
@@ -146,11 +158,13 @@ public final class Application: @unchecked Sendable {
         webhooks.start()
         jobRunners.start()
         jobRetention.start()
+        sourceScheduler.start()
         try server.start()
     }
 
     public func stop() {
         server.shutdown()
+        sourceScheduler.stop()
         jobRunners.stop()
         jobRetention.stop()
         keys.stop()

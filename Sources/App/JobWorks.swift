@@ -1,12 +1,14 @@
 import Airports
 import Citizens
+import DataSources
 import Jobs
 import Postgres
 
 /// What each kind of job runs: the domain's own import or upload, on the jobs' pool, with the
 /// job's body, progress and commit.
 enum JobWorks {
-    static func make(pool: PostgresPool) -> [JobKind: JobWork] {
+    static func make(pool: PostgresPool, sources: SourceSettings) -> [JobKind: JobWork] {
+        let source = SourceWork(pool: pool, loader: SourceLoads(pool: pool), settings: sources)
         let citizens = ImportCitizensHandler(repository: CitizensRepository(pool: pool))
         let airports = UploadAirportsHandler(repository: AirportsRepository(pool: pool))
         return [
@@ -26,6 +28,7 @@ enum JobWorks {
                         try run.commit(connection, result: UploadAirportsHandler.resultJSON(result))
                     })
             },
+            .source: { run in try source.run(run) },
         ]
     }
 }

@@ -1,6 +1,7 @@
 import Access
 import Airports
 import Citizens
+import DataSources
 import Demand
 import Events
 import HTTP
@@ -11,7 +12,8 @@ import Report
 /// `.shareLink` (no key, a valid share token in the path), or the least role a key needs. The gate checks it before a handler runs or a body is read.
 public enum Routes {
     static func register(on router: Router, database: Database, metrics: ServerMetrics, docs: DocsHandlers, keys: KeyHandlers,
-                         events: EventFeedHandler, webhooks: WebhookHandlers, jobs: JobHandlers, jobIntake: JobIntake) {
+                         events: EventFeedHandler, webhooks: WebhookHandlers, jobs: JobHandlers, sources: SourceHandlers,
+                         jobIntake: JobIntake) {
         router.add(.GET, "/healthz", access: .open, execution: .eventLoop) { try HealthHandlers.healthz($0) }
         router.add(.GET, "/readyz", access: .open, HealthHandlers.readyz { database.readiness() })
         router.add(.GET, "/metrics", access: .admin, HealthHandlers.metrics(metrics))
@@ -93,6 +95,14 @@ public enum Routes {
         router.add(.GET, "/jobs/{id:int}/log", access: .reader, database.guarded { try jobs.log($0) })
         // An editor may cancel the jobs it started, an admin any (checked by the handler).
         router.add(.DELETE, "/jobs/{id:int}", access: .editor, database.guarded { try jobs.cancel($0) })
+
+        router.add(.POST, "/sources", access: .editor, database.guarded { try sources.create($0) })
+        router.add(.GET, "/sources", access: .reader, database.guarded { try sources.list($0) })
+        router.add(.GET, "/sources/{id:int}", access: .reader, database.guarded { try sources.get($0) })
+        router.add(.PATCH, "/sources/{id:int}", access: .editor, database.guarded { try sources.change($0) })
+        router.add(.DELETE, "/sources/{id:int}", access: .editor, database.guarded { try sources.delete($0) })
+        router.add(.POST, "/sources/{id:int}/runs", access: .editor, database.guarded { try sources.startRun($0) })
+        router.add(.GET, "/sources/{id:int}/runs", access: .reader, database.guarded { try sources.runs($0) })
 
         router.add(.POST, "/keys", access: .admin, database.guarded { try keys.create($0) })
         router.add(.GET, "/keys", access: .admin, database.guarded { try keys.list($0) })

@@ -7,11 +7,17 @@ import Glibc
 /// allowed (`--webhook-allow-private`) none of their host's addresses may be loopback,
 /// link-local, private, or otherwise not on the public internet. Checked when an endpoint is
 /// saved and again on every connection the sender opens, so DNS rebinding cannot get around it.
+/// Sources (sources.md) pull through the same guard, on their URL and every redirect hop.
 public struct WebhookAddressPolicy: Sendable {
     public let allowPrivate: Bool
+    /// Who is refused and what lifts it, for the message: "webhooks go to", "--webhook-allow-private".
+    let refusedUse: String
+    let liftedBy: String
 
-    public init(allowPrivate: Bool) {
+    public init(allowPrivate: Bool, refusedUse: String = "webhooks go to", liftedBy: String = "--webhook-allow-private") {
         self.allowPrivate = allowPrivate
+        self.refusedUse = refusedUse
+        self.liftedBy = liftedBy
     }
 
     /// Why `text` cannot be a webhook URL, or nil when it can. Resolves the host (blocking).
@@ -30,7 +36,7 @@ public struct WebhookAddressPolicy: Sendable {
         case let .success(found): addresses = found
         }
         if let refused = addresses.first(where: WebhookAddressPolicy.isPrivate) {
-            return "the host \(host) resolves to \(WebhookAddressPolicy.text(refused)), a loopback, link-local or private address; webhooks go to public addresses only (the server's --webhook-allow-private lifts this)"
+            return "the host \(host) resolves to \(WebhookAddressPolicy.text(refused)), a loopback, link-local or private address; \(refusedUse) public addresses only (the server's \(liftedBy) lifts this)"
         }
         return nil
     }
@@ -63,7 +69,7 @@ public struct WebhookAddressPolicy: Sendable {
     }
 
     /// The IP address of a socket address, or nil for another family.
-    static func bytes(of address: UnsafePointer<sockaddr>) -> [UInt8]? {
+    public static func bytes(of address: UnsafePointer<sockaddr>) -> [UInt8]? {
         switch Int32(address.pointee.sa_family) {
         case AF_INET:
             return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
@@ -79,7 +85,7 @@ public struct WebhookAddressPolicy: Sendable {
     }
 
     /// True for addresses that are not on the public internet.
-    static func isPrivate(_ address: [UInt8]) -> Bool {
+    public static func isPrivate(_ address: [UInt8]) -> Bool {
         switch address.count {
         case 4: return isPrivateIPv4(address)
         case 16: return isPrivateIPv6(address)
@@ -116,7 +122,7 @@ public struct WebhookAddressPolicy: Sendable {
         return false
     }
 
-    static func text(_ address: [UInt8]) -> String {
+    public static func text(_ address: [UInt8]) -> String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = address.count == 4 ? AF_INET : AF_INET6
         let ok = address.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) } != nil

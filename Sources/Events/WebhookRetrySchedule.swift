@@ -26,14 +26,14 @@ public struct WebhookRetrySchedule: Sendable, Equatable {
 
     /// The wait after failed attempt number `attempts` (1-based), or nil when no attempt is left.
     /// `retryAfter`: what the receiver asked for (429/503), a lower bound.
-    func delay(afterAttempt attempts: Int, retryAfter: Double?) -> Double? {
+    public func delay(afterAttempt attempts: Int, retryAfter: Double?) -> Double? {
         guard attempts >= 1, attempts <= delays.count else { return nil }
         let jittered = delays[attempts - 1] * Double.random(in: 0.8...1.2)
         return max(jittered, retryAfter ?? 0)
     }
 
     /// `Retry-After` as seconds from now: delta-seconds or an HTTP date (RFC 9110 10.2.3).
-    static func retryAfter(_ value: String, now: Date = Date()) -> Double? {
+    public static func retryAfter(_ value: String, now: Date = Date()) -> Double? {
         let text = value.trimmingCharacters(in: .whitespaces)
         if let seconds = Int(text), seconds >= 0 { return Double(min(seconds, 30 * 86400)) }
         let formatter = DateFormatter()

@@ -1,11 +1,11 @@
 import CCrypto
 
 /// SHA-256 of a body fed piece by piece (OpenSSL's EVP interface): an Idempotency-Key's body
-/// is compared by its digest, without keeping the body.
-final class BodyDigest {
+/// is compared by its digest, without keeping the body; a source's pull by the digest of its answer.
+public final class BodyDigest {
     private let context: OpaquePointer
 
-    init() {
+    public init() {
         context = EVP_MD_CTX_new()
         EVP_DigestInit_ex(context, EVP_sha256(), nil)
     }
@@ -14,12 +14,12 @@ final class BodyDigest {
         EVP_MD_CTX_free(context)
     }
 
-    func update(_ bytes: [UInt8]) {
+    public func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
     }
 
     /// The digest; call once.
-    func finish() -> [UInt8] {
+    public func finish() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         out.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(context, $0.baseAddress, &length) }

@@ -6,6 +6,8 @@ import Postgres
 public enum JobKind: String, Sendable, CaseIterable {
     case `import`
     case airportsUpload = "airports_upload"
+    /// A pull of a source (sources.md); it has no stored body.
+    case source
 }
 
 public enum JobState: String, Sendable, CaseIterable {

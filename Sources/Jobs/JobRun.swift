@@ -86,6 +86,21 @@ public final class JobRun: @unchecked Sendable {
         lock.withLock { committed = true }
     }
 
+    /// Inside the work's own transaction: `failed` with `problem`, for work that records its
+    /// failure with writes of its own (a source's run) in the same commit.
+    public func fail(_ connection: PostgresConnection, problem: [UInt8], log: String) throws {
+        try check()
+        if let refused = try repository.fail(connection, jobId: jobId, server: server, problem: problem, log: log) {
+            throw refused
+        }
+        lock.withLock { committed = true }
+    }
+
+    /// A line in the job's log (a retry of the work's own, say).
+    public func log(_ line: String) throws {
+        try repository.addLog(jobId: jobId, line)
+    }
+
     /// Starts the body again from its beginning (a retry).
     func restart() {
         closeReader()
@@ -99,7 +114,9 @@ public final class JobRun: @unchecked Sendable {
         }
     }
 
-    func check() throws {
+    /// Throws when the run must stop (a cancel, a lost lease, a shutdown): a checkpoint for work
+    /// that waits rather than reads.
+    public func check() throws {
         if let stop = lock.withLock({ stopReason }) { throw stop }
     }
 

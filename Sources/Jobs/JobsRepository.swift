@@ -77,6 +77,17 @@ public struct JobsRepository: Sendable {
         }
     }
 
+    /// Inside the caller's transaction: a new queued job without a body (a source's pull), with
+    /// its `insikt.job.queued` event. Wake the runners after the commit.
+    public func enqueue(_ connection: PostgresConnection, kind: JobKind, actor: EventActor?, log: String) throws -> Job {
+        let row = try connection.query("""
+            INSERT INTO jobs (kind, actor_id, actor_name) VALUES ($1, $2, $3) RETURNING \(Job.columns)
+            """, [kind.rawValue, actor?.id, actor?.name])
+        let job = Job(row)
+        try changed(connection, job, log: log)
+        return job
+    }
+
     // MARK: reading
 
     public func job(_ id: Int64) throws -> Job? {
@@ -264,16 +275,31 @@ public struct JobsRepository: Sendable {
         try finish(jobId: jobId, server: server, state: .cancelled, problem: nil, log: "cancelled: stopped and rolled back, nothing stored")
     }
 
+    /// Inside the work's transaction: `failed`. Nil when done; else why it may not be.
+    func fail(_ connection: PostgresConnection, jobId: Int64, server: String, problem: [UInt8], log: String) throws -> JobStop? {
+        if try finish(connection, jobId: jobId, server: server, state: .failed, problem: problem, log: log) { return nil }
+        let current = try connection.query("SELECT cancel_requested AND state = 'running' AND locked_by = $2 FROM jobs WHERE id = $1",
+                                           [jobId, server])
+        return current.bool(0, 0) == true ? .cancelled : .leaseLost
+    }
+
     private func finish(jobId: Int64, server: String, state: JobState, problem: [UInt8]?, log: String) throws {
         try pool.transaction { connection in
-            let row = try connection.query("""
-                UPDATE jobs SET state = $3, finished_at = clock_timestamp(), error = $4::jsonb, locked_by = NULL, locked_until = NULL, phase = NULL
-                WHERE id = $1 AND state = 'running' AND locked_by = $2 RETURNING \(Job.columns)
-                """, [jobId, server, state.rawValue, problem.map { String(decoding: $0, as: UTF8.self) }])
-            guard row.rowCount == 1 else { return }
-            try connection.query("DELETE FROM job_bodies WHERE job_id = $1", [jobId])
-            try changed(connection, Job(row), log: log)
+            _ = try finish(connection, jobId: jobId, server: server, state: state, problem: problem, log: log)
         }
+    }
+
+    /// False when the job is no longer this server's running job.
+    private func finish(_ connection: PostgresConnection, jobId: Int64, server: String, state: JobState, problem: [UInt8]?,
+                        log: String) throws -> Bool {
+        let row = try connection.query("""
+            UPDATE jobs SET state = $3, finished_at = clock_timestamp(), error = $4::jsonb, locked_by = NULL, locked_until = NULL, phase = NULL
+            WHERE id = $1 AND state = 'running' AND locked_by = $2 RETURNING \(Job.columns)
+            """, [jobId, server, state.rawValue, problem.map { String(decoding: $0, as: UTF8.self) }])
+        guard row.rowCount == 1 else { return false }
+        try connection.query("DELETE FROM job_bodies WHERE job_id = $1", [jobId])
+        try changed(connection, Job(row), log: log)
+        return true
     }
 
     /// This server stops: the job goes to the next server at once, and this run is not counted.

@@ -1,6 +1,7 @@
 import Access
 import App
 import ArgumentParser
+import DataSources
 import Events
 import Foundation
 import HTTP
@@ -93,6 +94,18 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Days a finished job stays listed (GET /jobs); at least 1. [env: JOBS_RETENTION, default: 7]")
     var jobsRetention: Double?
+
+    @Option(help: "Seconds a whole pull of a source may take (connecting: 10 of them). [env: SOURCE_TIMEOUT, default: 300]")
+    var sourceTimeout: Double?
+
+    @Option(help: "Seconds to wait before each retry of a failed pull, comma-separated (decimals allowed; ±20 % jitter; the last repeats). [env: SOURCE_RETRY_SCHEDULE, default: 10,60,300,1800]")
+    var sourceRetrySchedule: String?
+
+    @Flag(help: "Let source URLs and their redirects reach loopback, link-local and private addresses. [env: SOURCE_ALLOW_PRIVATE=1]")
+    var sourceAllowPrivate = false
+
+    @Option(help: "A PEM file of CA certificates that https pulls trust instead of the system's. [env: SOURCE_CA_FILE]")
+    var sourceCaFile: String?
 
     @Flag(help: "Do not apply pending migrations at start (only check them). [env: NO_MIGRATE=1]")
     var noMigrate = false
@@ -202,6 +215,22 @@ struct Serve: ParsableCommand {
         if let v = try setting(jobsRetention, "JOBS_RETENTION") {
             guard v >= 1 else { throw ValidationError("the jobs retention must be at least 1 day (a finished job is kept at least 24 hours)") }
             app.jobsRetentionDays = v
+        }
+
+        if let v = try setting(sourceTimeout, "SOURCE_TIMEOUT") {
+            guard v > 0, v <= 86400 else { throw ValidationError("the source timeout must be from 0 to 86400 seconds") }
+            app.sources.timeout = v
+        }
+        if let v = try setting(sourceRetrySchedule, "SOURCE_RETRY_SCHEDULE") {
+            guard let schedule = WebhookRetrySchedule(v) else {
+                throw ValidationError("the source retry schedule must be comma-separated seconds such as 10,60,300,1800 (each 0 to 2592000)")
+            }
+            app.sources.retrySchedule = schedule
+        }
+        app.sources.allowPrivate = sourceAllowPrivate || environment["SOURCE_ALLOW_PRIVATE"] == "1"
+        if let v = try setting(sourceCaFile, "SOURCE_CA_FILE") {
+            guard FileManager.default.isReadableFile(atPath: v) else { throw ValidationError("the source CA file \(v) cannot be read") }
+            app.sources.caFile = v
         }
 
         Server.blockTerminationSignals()

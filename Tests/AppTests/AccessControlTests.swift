@@ -38,6 +38,8 @@ import TestSupport
         "PATCH /webhooks/{id:int}": "admin", "DELETE /webhooks/{id:int}": "admin",
         "GET /webhooks/{id:int}/deliveries": "admin", "POST /webhooks/{id:int}/deliveries/{delivery_id:int}/retry": "admin",
         "GET /jobs": "reader", "GET /jobs/{id:int}": "reader", "GET /jobs/{id:int}/log": "reader", "DELETE /jobs/{id:int}": "editor",
+        "POST /sources": "editor", "GET /sources": "reader", "GET /sources/{id:int}": "reader", "PATCH /sources/{id:int}": "editor",
+        "DELETE /sources/{id:int}": "editor", "POST /sources/{id:int}/runs": "editor", "GET /sources/{id:int}/runs": "reader",
     ]
 
     static var routes: [Route] { TestEnvironment.application.server.router.routes }

@@ -1,4 +1,5 @@
 import App
+import Events
 import Foundation
 import HTTP
 import Postgres
@@ -72,6 +73,10 @@ public enum TestEnvironment {
         configuration.openAPIPath = packageRoot + "/openapi.json"
         configuration.docsAssetsDirectory = packageRoot + "/.local/swagger-ui"
         configuration.webhooks.allowPrivate = true
+        configuration.sources.allowPrivate = true
+        configuration.sources.retrySchedule = WebhookRetrySchedule(delays: [0.1, 0.2, 0.4])
+        configuration.sources.timeout = 20
+        configuration.sources.pollInterval = 0.2
         configure(&configuration)
         return Application(configuration)
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 
-/// A tiny HTTP/1.1 server for webhook tests, on a free 127.0.0.1 port and threads of its own: it
-/// records every request and answers what its script says (status, headers, a delay first).
+/// A tiny HTTP/1.1 server for webhook and source tests, on a free 127.0.0.1 port and threads of
+/// its own: it records every request and answers what its script says (status, headers, a delay
+/// first, a body, sent slowly if asked).
 public final class WebhookReceiver: @unchecked Sendable {
     public struct Received: Sendable {
         public let path: String
@@ -20,11 +21,17 @@ public final class WebhookReceiver: @unchecked Sendable {
         public var headers: [(String, String)]
         /// Seconds to wait before answering (a receiver that hangs).
         public var delay: Double
+        public var body: [UInt8]
+        /// Seconds between the body's 64 KiB pieces (a server that is slow mid-answer).
+        public var pieceDelay: Double
 
-        public init(_ status: Int, headers: [(String, String)] = [], delay: Double = 0) {
+        public init(_ status: Int, headers: [(String, String)] = [], delay: Double = 0, body: [UInt8] = Array("ok".utf8),
+                    pieceDelay: Double = 0) {
             self.status = status
             self.headers = headers
             self.delay = delay
+            self.body = body
+            self.pieceDelay = pieceDelay
         }
 
         public static let ok = Reply(200)
@@ -122,12 +129,34 @@ public final class WebhookReceiver: @unchecked Sendable {
                 return script(index, request)
             }
             if reply.delay > 0 { Thread.sleep(forTimeInterval: reply.delay) }
-            var head = "HTTP/1.1 \(reply.status) Scripted\r\nContent-Length: 2\r\n"
+            if isStopped { return }
+            var head = "HTTP/1.1 \(reply.status) Scripted\r\n"
+            // A 304 has no body (RFC 9110 15.4.5).
+            let answer = reply.status == 304 ? [] : reply.body
+            if reply.status != 304 { head += "Content-Length: \(answer.count)\r\n" }
             for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
-            let bytes = Array((head + "\r\nok").utf8)
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent == bytes.count else { return }
+            guard sendAll(fd, Array((head + "\r\n").utf8)) else { return }
+            var offset = 0
+            while offset < answer.count {
+                let end = reply.pieceDelay > 0 ? min(answer.count, offset + 65536) : answer.count
+                guard sendAll(fd, Array(answer[offset..<end])) else { return }
+                offset = end
+                if reply.pieceDelay > 0 && offset < answer.count {
+                    Thread.sleep(forTimeInterval: reply.pieceDelay)
+                    if isStopped { return }
+                }
+            }
         }
+    }
+
+    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { return false }
+            offset += sent
+        }
+        return true
     }
 
     /// One request (head and Content-Length body); nil when the client closed or sent garbage.

@@ -27,11 +27,17 @@ public final class Request: @unchecked Sendable {
         self.parameters = parameters
     }
 
+    /// The most query parameters a request may have; no route reads more than a few dozen.
+    public static let maxQueryItems = 100
+
     /// The query as decoded name/value pairs, in order (`+` is a space).
     public func queryItems() throws -> [(name: String, value: String)] {
         guard let query, !query.isEmpty else { return [] }
         var items: [(String, String)] = []
         for part in query.split(separator: "&", omittingEmptySubsequences: true) {
+            guard items.count < Request.maxQueryItems else {
+                throw HTTPError.badRequest("The query has more than \(Request.maxQueryItems) parameters; no route takes that many.")
+            }
             let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = PercentDecoding.decode(pieces[0], plusAsSpace: true),
                   let value = PercentDecoding.decode(pieces.count > 1 ? pieces[1] : "", plusAsSpace: true) else {

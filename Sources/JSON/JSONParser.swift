@@ -128,7 +128,7 @@ private struct Reader {
         -> JSONParser.StreamedObject {
         index += 1
         var result = JSONParser.StreamedObject(members: [], sawArray: false)
-        var keys: [String] = []
+        var keys = KeySet()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -139,8 +139,7 @@ private struct Reader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = index
             let key = try readString()
-            if keys.contains(where: { sameBytes($0, key) }) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
-            keys.append(key)
+            if !keys.insert(key) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -183,8 +182,7 @@ private struct Reader {
         if depth > maxDepth { throw error("nesting too deep") }
         index += 1
         var members: [JSONMember] = []
-        // Objects here are small: a linear scan for duplicates beats hashing into a Set.
-        var keys: Set<[UInt8]>?
+        var keys = KeySet()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -195,15 +193,7 @@ private struct Reader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = index
             let key = try readString()
-            let duplicate: Bool
-            // Keys compare as code points (bytes): Swift's == would merge canonically equal ones.
-            if members.count < 16 {
-                duplicate = members.contains { sameBytes($0.key, key) }
-            } else {
-                if keys == nil { keys = Set(members.map { Array($0.key.utf8) }) }
-                duplicate = !keys!.insert(Array(key.utf8)).inserted
-            }
-            if duplicate { throw error("duplicate key \"\(key)\"", at: keyOffset) }
+            if !keys.insert(key) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -363,6 +353,29 @@ private struct Reader {
 
     func appendUTF8(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
         UTF8.encode(scalar) { out.append($0) }
+    }
+}
+
+/// The keys of one object, to find a duplicate in time linear in their number. Keys compare as
+/// code points (bytes): Swift's == would merge canonically equal ones. Most objects are small, and
+/// a scan of a few keys beats hashing; past `scanned` keys they go into a set.
+struct KeySet {
+    private static let scanned = 16
+    private var few: [String] = []
+    private var many: Set<[UInt8]>?
+
+    /// False when the key was there already.
+    mutating func insert(_ key: String) -> Bool {
+        if many == nil {
+            if few.contains(where: { sameBytes($0, key) }) { return false }
+            few.append(key)
+            if few.count == KeySet.scanned {
+                many = Set(few.map { Array($0.utf8) })
+                few = []
+            }
+            return true
+        }
+        return many!.insert(Array(key.utf8)).inserted
     }
 }
 

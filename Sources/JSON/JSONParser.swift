@@ -1,5 +1,6 @@
 /// A strict JSON reader (RFC 8259): valid UTF-8 only, no duplicate keys, no lone surrogates,
-/// no trailing data, and a bound on nesting depth.
+/// no trailing data, and a bound on nesting depth. A UTF-8 byte-order mark before the value is
+/// ignored (RFC 8259 8.1 allows it; Windows editors and PowerShell write one).
 public struct JSONParser {
     public struct Error: Swift.Error, Equatable, CustomStringConvertible {
         /// Bytes before the error, from 0.
@@ -27,6 +28,7 @@ public struct JSONParser {
                     lineStart = i
                 }
             }
+            if line == 1, Reader.byteOrderMarkLength(bytes) > 0 { lineStart = min(end, Reader.byteOrderMarkLength(bytes)) }
             var column = 1
             for j in lineStart..<end where bytes[j] & 0xC0 != 0x80 { column += 1 }
             self.line = line
@@ -85,6 +87,12 @@ private struct Reader {
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        index = Reader.byteOrderMarkLength(bytes)
+    }
+
+    /// 3 when the text starts with the UTF-8 byte-order mark EF BB BF, else 0.
+    static func byteOrderMarkLength(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONParser.Error {

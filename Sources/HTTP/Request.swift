@@ -27,8 +27,10 @@ public final class Request: @unchecked Sendable {
         self.parameters = parameters
     }
 
-    /// The most query parameters a request may have; no route reads more than a few dozen.
-    public static let maxQueryItems = 100
+    /// The most query parameters a request may have (an 8 KiB request line holds about 4,000). No
+    /// route reads more than a few dozen; a thousand still lets a 400 list a hundred problems and
+    /// count the rest.
+    public static let maxQueryItems = 1000
 
     /// The query as decoded name/value pairs, in order (`+` is a space).
     public func queryItems() throws -> [(name: String, value: String)] {

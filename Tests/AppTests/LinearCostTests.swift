@@ -236,7 +236,7 @@ import TestSupport
 
     @Test func tooManyQueryParametersAre400() throws {
         let port = TestEnvironment.port
-        let many = (0...Request.maxQueryItems).map { "limit=\($0)" }.joined(separator: "&")
+        let many = [String](repeating: "a", count: Request.maxQueryItems + 1).joined(separator: "&")
         let response = try httpRequest(port: port, "GET", "/airports?" + many)
         #expect(response.status == 400, "\(response.summary)")
         #expect(response.header("Content-Type")?.hasPrefix("application/problem+json") == true)

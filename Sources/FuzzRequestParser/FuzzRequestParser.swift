@@ -3,8 +3,9 @@ import HTTP
 import JSON
 
 /// libFuzzer entry for everything that parses untrusted bytes: the request stream parser, the
-/// JSON reader (whole and streaming), the CSV reader and the multipart reader. Besides never crashing, the two streaming
-/// readers must give the same result whether the input comes whole or split in two.
+/// JSON reader (whole and streaming), the CSV reader and the multipart reader. Besides never
+/// crashing, the CSV and multipart readers must give the same result whether the input comes
+/// whole or split in two.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = UnsafeBufferPointer(start: data, count: size)

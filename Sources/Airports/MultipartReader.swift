@@ -12,6 +12,8 @@ public struct MultipartReader {
     private let fieldName: String
     private var state = State.preamble
     private var pending: [UInt8] = []
+    /// How many bytes of an unfinished part head were searched for its end already.
+    private var headBytesSearched = 0
     public private(set) var foundField = false
 
     /// nil when the Content-Type has no usable boundary.
@@ -65,6 +67,10 @@ public struct MultipartReader {
                     // Transport padding, then CRLF.
                     var i = position
                     while i < pending.count, pending[i] == 0x20 || pending[i] == 0x09 { i += 1 }
+                    // Bounded, as each feed looks at it again until the CRLF comes.
+                    guard i - position <= 1024 else {
+                        throw HTTPError.badRequest("Malformed multipart body: more than 1024 bytes of padding after a delimiter.")
+                    }
                     guard pending.count - i >= 2 else { break loop }
                     guard pending[i] == 0x0D, pending[i + 1] == 0x0A else {
                         throw HTTPError.badRequest("Malformed multipart body: a delimiter is not followed by CRLF.")
@@ -73,10 +79,12 @@ public struct MultipartReader {
                     state = .headers
                 }
             case .headers:
-                guard let end = find([0x0D, 0x0A, 0x0D, 0x0A], in: pending, from: position) else {
+                guard let end = find([0x0D, 0x0A, 0x0D, 0x0A], in: pending, from: position + max(0, headBytesSearched - 3)) else {
                     if pending.count - position > 16 * 1024 { throw HTTPError.badRequest("Malformed multipart body: part headers too large.") }
+                    headBytesSearched = pending.count - position
                     break loop
                 }
+                headBytesSearched = 0
                 let headers = String(decoding: pending[position..<end], as: UTF8.self)
                 let wanted = MultipartReader.partName(headers) == fieldName && !foundField
                 if wanted { foundField = true }

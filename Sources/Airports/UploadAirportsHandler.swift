@@ -41,6 +41,9 @@ public struct UploadAirportsHandler: Sendable {
         _ = try multipartReader(contentType)
     }
 
+    /// Where JSON goes, for a JSON body sent to the CSV upload.
+    static let whereJSONGoes = "One airport as JSON goes to POST /airports (PUT or PATCH /airports/{id} to change one); citizens as JSON go to POST /imports."
+
     /// A reader of the `file` field when the body is multipart; nil for a plain CSV body.
     static func multipartReader(_ contentType: String?) throws -> MultipartReader? {
         let contentType = contentType ?? "text/csv"
@@ -50,6 +53,8 @@ public struct UploadAirportsHandler: Sendable {
                 throw HTTPError.badRequest("multipart/form-data needs a boundary parameter.")
             }
             return reader
+        } else if mediaType == "application/json" || mediaType.hasSuffix("+json") {
+            throw HTTPError(415, "This body is JSON, and this route reads the airports CSV: upload the file as text/csv or as the field file of multipart/form-data. \(UploadAirportsHandler.whereJSONGoes)")
         } else if !["text/csv", "text/plain", "application/csv", "application/octet-stream"].contains(mediaType) {
             throw HTTPError(415, "Upload the CSV as text/csv or as the field file of multipart/form-data.")
         }

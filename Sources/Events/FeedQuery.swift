@@ -16,6 +16,7 @@ struct FeedQuery {
     var given: Set<String> = []
 
     static let maxWait = 60.0
+    static let maxTypes = 100
 
     /// Reads the query string; `lastEventID` (SSE's Last-Event-ID) stands for `after`.
     static func parse(_ request: Request) throws -> FeedQuery {
@@ -30,6 +31,10 @@ struct FeedQuery {
                 query.limit = parameters.pageLimit(item) ?? query.limit
             case "types":
                 query.types = item.value.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
+                // Each event is matched against every prefix: as many as a webhook may list.
+                if query.types.count > maxTypes {
+                    parameters.refuse("types", "must list at most \(maxTypes) event type prefixes, separated by commas")
+                }
             case "subject":
                 if item.value.isEmpty { parameters.refuse("subject", "must be a path prefix such as /imports/3") } else { query.subject = item.value }
             default:

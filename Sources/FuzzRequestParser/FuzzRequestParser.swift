@@ -3,14 +3,20 @@ import HTTP
 import JSON
 
 /// libFuzzer entry for everything that parses untrusted bytes: the request stream parser, the
-/// JSON reader, the CSV reader and the multipart reader. Besides never crashing, the two streaming
-/// readers must give the same result whether the input comes whole or split in two.
+/// JSON reader (whole and streaming), the CSV reader and the multipart reader. Besides never
+/// crashing, the CSV and multipart readers must give the same result whether the input comes
+/// whole or split in two.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = UnsafeBufferPointer(start: data, count: size)
     let outcomes = RequestStreamParser.parse(bytes)
     precondition(!outcomes.isEmpty || size == 0)
-    _ = try? JSONParser(maxDepth: 64).parse(Array(bytes))
+    let json = try? JSONParser(maxDepth: 64).parse(Array(bytes))
+    // The import's streaming reader takes exactly the objects the whole-value reader takes.
+    let streamed = try? JSONParser(maxDepth: 64).parseObject(Array(bytes), streaming: "citizens") { _, _ in }
+    if case .object = json { precondition(streamed != nil, "streaming JSON reader refused an object") } else {
+        precondition(streamed == nil, "streaming JSON reader took what is not an object")
+    }
 
     let split = size == 0 ? 0 : Int(bytes[0]) % (size + 1)
     precondition(csvRecords(bytes, split: size) == csvRecords(bytes, split: split), "CSV result depends on chunking")

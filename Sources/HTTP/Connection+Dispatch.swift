@@ -54,7 +54,7 @@ extension Connection {
         case let .methodNotAllowed(allow):
             var headers = Headers()
             headers.add("Allow", allow)
-            queueResponse(exchange, HTTPError(405, "\(head.method) is not allowed here; see Allow.", headers: headers).response)
+            queueResponse(exchange, HTTPError(405, "\(head.method.answeredAs) is not allowed here; see Allow.", headers: headers).response)
         case let .options(allow):
             if let origin = exchange.origin, head.headers.contains("Access-Control-Request-Method"),
                configuration.cors.allows(origin) {

@@ -29,6 +29,10 @@ public enum HTTPMethod: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The method whose answer this one's mirrors: a HEAD gets its GET's head (RFC 9110 9.3.2), so
+    /// an error body that names the method names GET and the Content-Length matches.
+    public var answeredAs: HTTPMethod { self == .HEAD ? .GET : self }
+
     /// The order in which `Allow` lists methods.
     static let allowOrder: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS]
 }

@@ -29,9 +29,12 @@ public struct RequestHeadParser: Sendable {
         if start < count, bytes[start] == 0x0A { return .failure(bad("bare LF before the request line")) }
 
         guard let end = findBlankLine(bytes, from: max(start, searched - 3)) else {
+            let searchedBefore = searched
             searched = count
-            let lineEnd = findCRLF(bytes, from: start, to: min(count, start + maxRequestLine + 2))
-            if lineEnd == nil, count - start > maxRequestLine {
+            // Looked for once, when the bytes first outgrow a request line: a head that arrives a
+            // byte at a time must not rescan the request line for every byte.
+            if count - start > maxRequestLine, searchedBefore - start <= maxRequestLine,
+               findCRLF(bytes, from: start, to: min(count, start + maxRequestLine + 2)) == nil {
                 return .failure(HTTPError(414, "The request line is longer than \(maxRequestLine) bytes.", closeConnection: true))
             }
             if count - start > maxHeadBytes {

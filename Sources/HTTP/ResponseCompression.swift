@@ -17,9 +17,22 @@ enum ResponseCompression {
     private static func negotiate(_ response: inout Response, acceptEncoding: String?) -> Bool {
         guard !HTTPStatus.forbidsBody(response.status), response.headers.first("Content-Encoding") == nil,
               isCompressible(response.headers.first("Content-Type")) else { return false }
-        response.headers.add("Vary", "Accept-Encoding")
+        addVary("Accept-Encoding", to: &response.headers)
         guard let acceptEncoding else { return false }
         return acceptsGzip(acceptEncoding)
+    }
+
+    /// One `Vary` field naming `name` beside what the handler's `Vary` named (`Vary: Accept`
+    /// becomes `Vary: Accept, Accept-Encoding`): a second field is legal but clients and caches
+    /// that read only the first would miss it.
+    static func addVary(_ name: String, to headers: inout Headers) {
+        var names: [String] = []
+        for field in headers where Headers.equalsIgnoringCase(field.name, "Vary") {
+            names += field.value.split(separator: ",").map { $0.trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
+        }
+        if names.contains("*") { return }
+        if !names.contains(where: { Headers.equalsIgnoringCase($0, name) }) { names.append(name) }
+        headers.set("Vary", names.joined(separator: ", "))
     }
 
     static func isCompressible(_ contentType: String?) -> Bool {

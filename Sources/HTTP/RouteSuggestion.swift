@@ -4,10 +4,10 @@ extension Router {
     public func notFound(_ method: HTTPMethod, path: String, query: String?) -> HTTPError {
         let asked = query.map { path + "?" + $0 } ?? path
         guard let suggested = suggestion(method, path: path) else {
-            return .notFound("No route \(method) \(asked).")
+            return .notFound("No route \(method.answeredAs) \(asked).")
         }
         let target = query.map { suggested + "?" + $0 } ?? suggested
-        var error = HTTPError.notFound("No route \(method) \(asked). Did you mean \(target)?")
+        var error = HTTPError.notFound("No route \(method.answeredAs) \(asked). Did you mean \(target)?")
         error.members = [("suggestion", .string(target))]
         return error
     }

@@ -1,5 +1,6 @@
 /// A strict JSON reader (RFC 8259): valid UTF-8 only, no duplicate keys, no lone surrogates,
-/// no trailing data, and a bound on nesting depth.
+/// no trailing data, and a bound on nesting depth. A UTF-8 byte-order mark before the value is
+/// ignored (RFC 8259 8.1 allows it; Windows editors and PowerShell write one).
 public struct JSONParser {
     public struct Error: Swift.Error, Equatable, CustomStringConvertible {
         /// Bytes before the error, from 0.
@@ -27,6 +28,7 @@ public struct JSONParser {
                     lineStart = i
                 }
             }
+            if line == 1, Reader.byteOrderMarkLength(bytes) > 0 { lineStart = min(end, Reader.byteOrderMarkLength(bytes)) }
             var column = 1
             for j in lineStart..<end where bytes[j] & 0xC0 != 0x80 { column += 1 }
             self.line = line
@@ -85,6 +87,12 @@ private struct Reader {
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        index = Reader.byteOrderMarkLength(bytes)
+    }
+
+    /// 3 when the text starts with the UTF-8 byte-order mark EF BB BF, else 0.
+    static func byteOrderMarkLength(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONParser.Error {
@@ -128,7 +136,7 @@ private struct Reader {
         -> JSONParser.StreamedObject {
         index += 1
         var result = JSONParser.StreamedObject(members: [], sawArray: false)
-        var keys: [String] = []
+        var keys = KeySet()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -139,8 +147,7 @@ private struct Reader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = index
             let key = try readString()
-            if keys.contains(where: { sameBytes($0, key) }) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
-            keys.append(key)
+            if !keys.insert(key) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -183,8 +190,7 @@ private struct Reader {
         if depth > maxDepth { throw error("nesting too deep") }
         index += 1
         var members: [JSONMember] = []
-        // Objects here are small: a linear scan for duplicates beats hashing into a Set.
-        var keys: Set<[UInt8]>?
+        var keys = KeySet()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -195,15 +201,7 @@ private struct Reader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = index
             let key = try readString()
-            let duplicate: Bool
-            // Keys compare as code points (bytes): Swift's == would merge canonically equal ones.
-            if members.count < 16 {
-                duplicate = members.contains { sameBytes($0.key, key) }
-            } else {
-                if keys == nil { keys = Set(members.map { Array($0.key.utf8) }) }
-                duplicate = !keys!.insert(Array(key.utf8)).inserted
-            }
-            if duplicate { throw error("duplicate key \"\(key)\"", at: keyOffset) }
+            if !keys.insert(key) { throw error("duplicate key \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -363,6 +361,29 @@ private struct Reader {
 
     func appendUTF8(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
         UTF8.encode(scalar) { out.append($0) }
+    }
+}
+
+/// The keys of one object, to find a duplicate in time linear in their number. Keys compare as
+/// code points (bytes): Swift's == would merge canonically equal ones. Most objects are small, and
+/// a scan of a few keys beats hashing; past `scanned` keys they go into a set.
+struct KeySet {
+    private static let scanned = 16
+    private var few: [String] = []
+    private var many: Set<[UInt8]>?
+
+    /// False when the key was there already.
+    mutating func insert(_ key: String) -> Bool {
+        if many == nil {
+            if few.contains(where: { sameBytes($0, key) }) { return false }
+            few.append(key)
+            if few.count == KeySet.scanned {
+                many = Set(few.map { Array($0.utf8) })
+                few = []
+            }
+            return true
+        }
+        return many!.insert(Array(key.utf8)).inserted
     }
 }
 

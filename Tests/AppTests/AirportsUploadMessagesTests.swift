@@ -58,6 +58,22 @@ import TestSupport
         try expectRefused(file, line: 1, column: "header", saying: ["separator must be a comma", "semicolons"])
     }
 
+    /// JSON sent to the CSV upload: as JSON, a 415 before the body is read; as a CSV file, the
+    /// first line's problem. Both say where JSON goes.
+    @Test func jsonSaysItLooksLikeJSONAndWhereJSONGoes() throws {
+        let json = #"{"id": 1, "name": "n", "city": "c", "country": "d", "latitude": 1, "longitude": 2}"#
+        for path in ["/upload", "/airports/upload"] {
+            for type in ["application/json", "application/merge-patch+json; charset=utf-8"] {
+                let r = try httpRequest(port: port, "POST", path, headers: [("Content-Type", type)], body: Array(json.utf8))
+                #expect(r.status == 415, "\(r.summary)")
+                let detail = r.object?.string("detail") ?? ""
+                #expect(detail.contains("is JSON") && detail.contains("POST /airports") && detail.contains("POST /imports"), "\(r.summary)")
+            }
+        }
+        try expectRefused(Array(("  " + json + "\n").utf8), line: 1, column: "header", saying: ["looks like JSON", "POST /airports", "POST /imports"])
+        try expectRefused(Array("[\(json)]".utf8), line: 1, column: "header", saying: ["looks like JSON"])
+    }
+
     @Test func utf16IsNamed() throws {
         let text = "\(Self.header)\r\n\(Self.row(5_000_102))\r\n"
         let littleEndian = text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }

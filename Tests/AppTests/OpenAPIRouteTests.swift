@@ -21,6 +21,31 @@ import TestSupport
         #expect(served.subtracting(documented).sorted() == [], "served but not documented")
         #expect(documented.subtracting(served).sorted() == [], "documented but not served")
     }
+
+    /// /docs (Swagger UI shows tags in the order the document lists them) starts with the data
+    /// and ends with the plumbing; every operation's tag is listed.
+    @Test func theDataComesFirstAndThePlumbingLast() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.packageRoot + "/openapi.json"))
+        let spec = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let listed = ((spec["tags"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
+        #expect(listed.first == "citizens" && listed.last == "operations", "\(listed)")
+        let paths = try #require(spec["paths"] as? [String: [String: Any]])
+        var used = Set<String>()
+        for item in paths.values {
+            for operation in item.values.compactMap({ $0 as? [String: Any] }) { used.formUnion(operation["tags"] as? [String] ?? []) }
+        }
+        #expect(used.subtracting(listed).sorted() == [], "tags not listed")
+        for plumbing in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/{asset}"] {
+            #expect((paths[plumbing]?["get"] as? [String: Any])?["tags"] as? [String] == ["operations"], "\(plumbing)")
+        }
+    }
+
+    /// The document is read by people who have only it: it names roles in words, not a file.
+    @Test func theSpecNamesNoFileItsReadersLack() throws {
+        let text = try String(contentsOfFile: TestEnvironment.packageRoot + "/openapi.json", encoding: .utf8)
+        #expect(!text.contains("access.md"))
+        #expect(!text.contains(".md)"))
+    }
 }
 
 @Suite struct DocsTests {

@@ -164,6 +164,33 @@ import TestSupport
         #expect(small.header("Content-Encoding") == nil)
     }
 
+    /// Wherever the engine compresses, one `Vary` names Accept-Encoding beside the handler's own.
+    @Test func varyMergesAcceptEncodingWithTheHandlersVary() throws {
+        for encoding in ["gzip", nil] {
+            let r = try httpRequest(port: port, "GET", "/large-negotiated", headers: encoding.map { [("Accept-Encoding", $0)] } ?? [])
+            let vary = r.headers.filter { $0.0.lowercased() == "vary" }.map(\.1)
+            #expect(vary == ["Accept, Accept-Encoding"], "\(encoding ?? "identity"): \(r.head)")
+            #expect(r.header("Content-Encoding") == encoding)
+        }
+        let plain = try httpRequest(port: port, "GET", "/large", headers: [("Accept-Encoding", "gzip")])
+        #expect(plain.headers.filter { $0.0.lowercased() == "vary" }.map(\.1) == ["Accept-Encoding"])
+    }
+
+    /// A HEAD's head is its GET's, error answers included (a body naming HEAD was a byte longer).
+    @Test func headOfAnUnroutedPathHasItsGETsHead() throws {
+        for path in ["/no/such/path", "/hellp", "/echo"] {
+            let get = try httpRequest(port: port, "GET", path)
+            let head = try RawConnection(port: port)
+            try head.send("HEAD \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            let headResponse = try head.readResponse(forHead: true)
+            #expect([404, 405].contains(get.status), "\(get.summary)")
+            #expect(headResponse.status == get.status)
+            #expect(headResponse.body.isEmpty)
+            #expect(headResponse.header("Content-Length") == get.header("Content-Length"), "\(path): \(get.text)")
+            #expect(headResponse.header("Content-Length") == String(get.body.count))
+        }
+    }
+
     @Test func everyResponseHasDateFramingAndCharset() throws {
         let ok = try httpRequest(port: port, "GET", "/hello")
         #expect(ok.header("Date")?.hasSuffix(" GMT") == true)

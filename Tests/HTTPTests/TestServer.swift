@@ -8,6 +8,11 @@ enum TestServer {
         let router = Router()
         router.add(.GET, "/hello", access: .open, execution: .eventLoop) { _ in .text(200, "hello") }
         router.add(.GET, "/large", access: .open) { _ in .text(200, String(repeating: "insikt ", count: 1000)) }
+        router.add(.GET, "/large-negotiated", access: .open) { _ in
+            var response = Response.text(200, String(repeating: "insikt ", count: 1000))
+            response.headers.add("Vary", "Accept")
+            return response
+        }
         router.add(.GET, "/nothing", access: .open) { _ in .empty(204) }
         router.add(.POST, "/echo", access: .open) { request in
             let body = try request.body.readAll()

@@ -123,3 +123,35 @@ import Testing
         }
     }
 }
+
+/// A UTF-8 byte-order mark before the value is ignored (RFC 8259 8.1 allows it), as the CSV
+/// upload ignores one; anywhere else it is an error.
+@Suite struct JSONByteOrderMarkTests {
+    static let mark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    @Test func aLeadingMarkIsIgnoredByBothReaders() throws {
+        let bytes = JSONByteOrderMarkTests.mark + Array(#"{"citizens": [1, 2], "a": true}"#.utf8)
+        #expect(try JSONParser().parse(bytes)["a"] == .bool(true))
+        var elements = 0
+        let object = try JSONParser().parseObject(bytes, streaming: "citizens") { _, _ in elements += 1 }
+        #expect(elements == 2 && object.sawArray && object.members.count == 1)
+        #expect(try JSONParser().parse(JSONByteOrderMarkTests.mark + Array(" 7".utf8)).int64Value == 7)
+    }
+
+    @Test func aMarkElsewhereIsAnError() {
+        #expect(throws: JSONParser.Error.self) { _ = try JSONParser().parse(Array(" ".utf8) + JSONByteOrderMarkTests.mark + Array("1".utf8)) }
+        #expect(throws: JSONParser.Error.self) { _ = try JSONParser().parse(JSONByteOrderMarkTests.mark + JSONByteOrderMarkTests.mark + Array("1".utf8)) }
+        #expect(throws: JSONParser.Error.self) { _ = try JSONParser().parse(JSONByteOrderMarkTests.mark) }
+    }
+
+    @Test func columnsCountFromAfterTheMark() {
+        do {
+            _ = try JSONParser().parse(JSONByteOrderMarkTests.mark + Array("[1,]".utf8))
+            Issue.record("accepted")
+        } catch let error as JSONParser.Error {
+            #expect(error.line == 1 && error.column == 4, "\(error)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}

@@ -71,7 +71,7 @@ call("delete it", delete_airport, 204, type(None), id=created.id)
 missing = call("get the deleted airport", get_airport, 404, Problem, id=created.id)
 check(missing.status == 404 and missing.detail, f"problem {missing}")
 
-# Uploads: the same CSV as a text/csv body and as a multipart file.
+# Uploads: the same CSV as a body (the generated client sends it as application/octet-stream) and as a multipart file.
 upload_id = random.randrange(900_000_000, 2_000_000_000)
 
 
@@ -80,7 +80,7 @@ def airports_csv(name):
             f'{upload_id},"{name}","Upby","Sweden",,,59.1,17.2,10,1,"E","Europe/Stockholm","airport","client"\n').encode()
 
 
-stored = call("upload text/csv", upload_airports, 200, UploadResult,
+stored = call("upload a CSV body", upload_airports, 200, UploadResult,
               body=File(payload=io.BytesIO(airports_csv("Uploaded")), file_name="airports.csv", mime_type="text/csv")).data
 check((stored.rows, stored.inserted, stored.updated) == (1, 1, 0), f"upload {stored}")
 stored = call("upload multipart", upload_airports_under_airports, 200, UploadResult, body=UploadAirportsUnderAirportsFilesBody(

@@ -9,6 +9,8 @@ struct DeliveryJob: Sendable {
     let payload: [UInt8]
     let url: String
     let secret: String
+    /// The scheduler lane that claimed it and records it.
+    let lane: Int
 }
 
 /// What one attempt came to.
@@ -89,7 +91,7 @@ struct DeliveryStore: Sendable {
     /// - among the endpoints that can go, manual retries first, then the endpoint whose last turn
     ///   is oldest (round-robin): one that just had its turn waits behind every other endpoint
     ///   with a due head.
-    func claim(lease: Double, limit: Int) throws -> [DeliveryJob] {
+    func claim(lease: Double, limit: Int, lane: Int) throws -> [DeliveryJob] {
         let result = try pool.withConnection {
             try $0.query("""
                 WITH picked AS (
@@ -128,7 +130,7 @@ struct DeliveryStore: Sendable {
                   let eventId = result.int(row, 3) else { return nil }
             return DeliveryJob(id: id, endpointId: endpointId, attempt: Int(attempt), eventId: eventId,
                                payload: result.withBytes(row, 4) { Array($0) }, url: result.string(row, 5) ?? "",
-                               secret: result.string(row, 6) ?? "")
+                               secret: result.string(row, 6) ?? "", lane: lane)
         }
     }
 

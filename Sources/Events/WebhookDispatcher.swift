@@ -7,9 +7,10 @@ import Synchronization
 /// receiver:
 /// - the fan-out thread turns events into deliveries (when the notifier announces a commit, and
 ///   every `sweepInterval` as a safety net);
-/// - the scheduler thread claims due deliveries fairly (DeliveryStore.claim: one in flight per
-///   endpoint, round-robin over endpoints with a due head, up to `concurrency` in flight) and
-///   records their outcomes in batches;
+/// - `lanes` scheduler threads claim due deliveries fairly (DeliveryStore.claim: one in flight
+///   per endpoint, round-robin over endpoints with a due head, up to `concurrency` in flight
+///   across them) and record the outcomes of their claims in batches; several, so that the
+///   database's round trips overlap;
 /// - the transfers thread (DeliveryTransfers) sends them all at once with libcurl's multi
 ///   interface: a receiver that hangs holds one transfer and its endpoint's turn, nothing else.
 /// It has its own small connection pool, so a slow database for webhooks does not take
@@ -21,16 +22,18 @@ public final class WebhookDispatcher: Sendable {
     private let isReady: @Sendable () -> Bool
     private let state = Mutex(State())
     private let fanOutWakeup = ThreadWakeup()
-    private let schedulerWakeup: ThreadWakeup
+    private let lanes: [Lane]
     private let transfers: DeliveryTransfers
-    /// Attempts the transfers finished, to be recorded by the scheduler.
-    private let finishedAttempts: FinishedAttempts
+    /// Transfer slots claimed by every lane (at most `settings.concurrency`).
+    private let slotsTaken = Atomic<Int>(0)
     private let finishedThreads = DispatchSemaphore(value: 0)
+
+    /// Scheduler threads; each claims, and records what it claimed.
+    static let laneCount = 4
 
     private struct State {
         var stopped = false
         var fanOutWanted = true
-        var claimWanted = true
         var lastError = ""
     }
 
@@ -38,6 +41,8 @@ public final class WebhookDispatcher: Sendable {
     /// servers, breakers closing, manual retries made on another server).
     static let idlePoll = 0.5
     static let fanOutBatch = 1000
+    /// Deliveries one claim takes at most.
+    static let claimBatch = 100
     /// Extra seconds a claim is held beyond the timeout before another server may take it.
     static let leaseMargin = 30.0
     /// Endpoints `/metrics` lists by backlog.
@@ -49,47 +54,49 @@ public final class WebhookDispatcher: Sendable {
         self.settings = settings
         var poolConfiguration = PostgresPool.Configuration(url: databaseURL)
         poolConfiguration.statements = statements
-        // The fan-out, the scheduler, and `/metrics`.
-        poolConfiguration.size = 3
+        // The fan-out, the lanes, and `/metrics`.
+        poolConfiguration.size = WebhookDispatcher.laneCount + 2
         store = DeliveryStore(pool: PostgresPool(poolConfiguration))
         self.isReady = isReady
-        let schedulerWakeup = ThreadWakeup()
-        let finishedAttempts = FinishedAttempts()
-        self.schedulerWakeup = schedulerWakeup
-        self.finishedAttempts = finishedAttempts
+        let lanes = (0..<WebhookDispatcher.laneCount).map { _ in Lane() }
+        self.lanes = lanes
         transfers = DeliveryTransfers(
             options: .init(timeout: settings.timeout, connectTimeout: settings.connectTimeout, allowPrivate: settings.allowPrivate,
                            keptConnections: min(settings.concurrency, 1000)),
-            finished: { job, outcome in
-                finishedAttempts.put(job, outcome)
-                schedulerWakeup.signal()
-            })
+            finished: { job, outcome in lanes[job.lane].put(job, outcome) })
         notifier.subscribe { [weak self] _ in self?.eventsCommitted() }
     }
 
     public func start() {
         transfers.start()
         startThread("insikt-webhooks-fanout") { [self] in fanOutLoop() }
-        startThread("insikt-webhooks-scheduler") { [self] in scheduleLoop() }
+        for index in lanes.indices {
+            startThread("insikt-webhooks-lane-\(index)") { [self] in scheduleLoop(lane: index) }
+        }
     }
 
     /// Stops taking work: transfers in flight are abandoned and their claims given back (each is
     /// sent again, by this server or another, with the same webhook-id).
     public func stop() {
         state.withLock { $0.stopped = true }
+        transfers.stop()
         fanOutWakeup.signal()
-        schedulerWakeup.signal()
-        for _ in 0..<2 { _ = finishedThreads.wait(timeout: .now() + 10) }
+        for lane in lanes { lane.wakeup.signal() }
+        for _ in 0...lanes.count { _ = finishedThreads.wait(timeout: .now() + 10) }
     }
 
     /// Deliveries may be due now (a manual retry, an endpoint enabled again).
     public func wake() {
-        state.withLock {
-            $0.fanOutWanted = true
-            $0.claimWanted = true
-        }
+        state.withLock { $0.fanOutWanted = true }
         fanOutWakeup.signal()
-        schedulerWakeup.signal()
+        wantClaims()
+    }
+
+    private func wantClaims() {
+        for lane in lanes {
+            lane.claimWanted.store(true, ordering: .relaxed)
+            lane.wakeup.signal()
+        }
     }
 
     /// Transfers running now on this server.
@@ -129,10 +136,7 @@ public final class WebhookDispatcher: Sendable {
                 var more = true
                 while more && !isStopped {
                     let (inserted, full) = try store.fanOut(batch: WebhookDispatcher.fanOutBatch)
-                    if inserted > 0 {
-                        state.withLock { $0.claimWanted = true }
-                        schedulerWakeup.signal()
-                    }
+                    if inserted > 0 { wantClaims() }
                     more = full
                 }
                 let now = monotonicNow()
@@ -148,37 +152,36 @@ public final class WebhookDispatcher: Sendable {
         }
     }
 
-    /// Records what finished and claims what is due, until stopped. Only this thread claims, so
-    /// it knows how many of this server's claims are in flight.
-    private func scheduleLoop() {
+    /// Records what this lane's claims came to and claims what is due, until stopped. Lane 0 also
+    /// looks every `idlePoll` seconds.
+    private func scheduleLoop(lane index: Int) {
+        let lane = lanes[index]
         var inFlight: [Int64: DeliveryJob] = [:]
         var unrecorded: [RecordedAttempt] = []
-        /// When retries this server scheduled fall due (monotonic seconds).
+        /// When retries this lane scheduled fall due (monotonic seconds).
         var dueTimes: [Double] = []
-        var nextPoll = 0.0
+        var nextPoll = index == 0 ? 0 : Double.infinity
         var backoff = 0.1
         let rules = DeliveryStore.Rules(breakerThreshold: settings.breakerThreshold, schedule: settings.retrySchedule.delays,
                                         disableAfter: settings.disableAfterFailingFor)
         while true {
-            let (stopped, wanted) = state.withLock { state in
-                defer { state.claimWanted = false }
-                return (state.stopped, state.claimWanted)
-            }
-            let finished = finishedAttempts.take()
+            let stopped = isStopped
+            let wanted = lane.claimWanted.exchange(false, ordering: .relaxed)
+            let finished = lane.take()
             for (job, outcome) in finished {
                 let retryIn = outcome.succeeded || outcome.gone
                     ? nil : settings.retrySchedule.delay(afterAttempt: job.attempt, retryAfter: outcome.retryAfter)
                 unrecorded.append(RecordedAttempt(job: job, outcome: outcome, retryIn: retryIn))
             }
             if stopped {
-                transfers.stop()
+                // The transfers are stopped: what did not finish is given back.
                 for attempt in unrecorded { inFlight[attempt.job.id] = nil }
                 try? store.record(unrecorded, rules: rules)
                 try? store.release(Array(inFlight.values))
                 return
             }
             guard isReady() else {
-                schedulerWakeup.wait(seconds: 0.5)
+                lane.wakeup.wait(seconds: 0.5)
                 continue
             }
             do {
@@ -189,29 +192,53 @@ public final class WebhookDispatcher: Sendable {
                         inFlight[attempt.job.id] = nil
                         if !attempt.outcome.succeeded, let retryIn = attempt.retryIn { dueTimes.append(now + retryIn) }
                     }
+                    releaseSlots(unrecorded.count)
                     unrecorded.removeAll()
                 }
                 let now = monotonicNow()
                 let dueNow = dueTimes.contains { $0 <= now }
                 dueTimes.removeAll { $0 <= now }
-                let free = settings.concurrency - inFlight.count
-                if free > 0 && (wanted || dueNow || !finished.isEmpty || now >= nextPoll) {
-                    nextPoll = now + WebhookDispatcher.idlePoll
-                    let jobs = try store.claim(lease: settings.timeout + WebhookDispatcher.leaseMargin, limit: free)
-                    for job in jobs { inFlight[job.id] = job }
-                    if !jobs.isEmpty { transfers.submit(jobs) }
+                if wanted || dueNow || !finished.isEmpty || now >= nextPoll {
+                    if index == 0 { nextPoll = now + WebhookDispatcher.idlePoll }
+                    let slots = takeSlots()
+                    if slots > 0 {
+                        let jobs: [DeliveryJob]
+                        do { jobs = try store.claim(lease: settings.timeout + WebhookDispatcher.leaseMargin, limit: slots, lane: index) } catch {
+                            releaseSlots(slots)
+                            throw error
+                        }
+                        releaseSlots(slots - jobs.count)
+                        for job in jobs { inFlight[job.id] = job }
+                        if !jobs.isEmpty { transfers.submit(jobs) }
+                    }
                 }
                 backoff = 0.1
             } catch {
                 report(error)
-                schedulerWakeup.wait(seconds: backoff)
+                lane.wakeup.wait(seconds: backoff)
                 backoff = min(backoff * 2, 5)
                 continue
             }
-            let wakeAt = min(dueTimes.min() ?? .infinity, nextPoll)
-            if state.withLock({ $0.claimWanted || $0.stopped }) || !finishedAttempts.isEmpty { continue }
-            schedulerWakeup.wait(seconds: wakeAt - monotonicNow())
+            let wakeAt = min(dueTimes.min() ?? .infinity, nextPoll, monotonicNow() + 3600)
+            if lane.claimWanted.load(ordering: .relaxed) || isStopped || !lane.isEmpty { continue }
+            lane.wakeup.wait(seconds: wakeAt - monotonicNow())
         }
+    }
+
+    /// Takes every free transfer slot (up to `claimBatch`); 0 when none is free.
+    private func takeSlots() -> Int {
+        while true {
+            let taken = slotsTaken.load(ordering: .relaxed)
+            let wanted = min(WebhookDispatcher.claimBatch, settings.concurrency - taken)
+            guard wanted > 0 else { return 0 }
+            if slotsTaken.compareExchange(expected: taken, desired: taken + wanted, ordering: .relaxed).exchanged { return wanted }
+        }
+    }
+
+    private func releaseSlots(_ count: Int) {
+        guard count > 0 else { return }
+        // The lane that frees slots after recording claims next itself, for every endpoint.
+        slotsTaken.subtract(count, ordering: .relaxed)
     }
 
     /// The `/metrics` lines of webhooks: transfers in flight on this server, the backlog of the
@@ -245,11 +272,15 @@ public final class WebhookDispatcher: Sendable {
         return out
     }
 
-    private final class FinishedAttempts: Sendable {
+    /// One scheduler thread's inbox: the outcomes of its claims, and whether it should claim.
+    private final class Lane: Sendable {
         private let list = Mutex<[(DeliveryJob, DeliveryOutcome)]>([])
+        let wakeup = ThreadWakeup()
+        let claimWanted = Atomic<Bool>(true)
 
         func put(_ job: DeliveryJob, _ outcome: DeliveryOutcome) {
             list.withLock { $0.append((job, outcome)) }
+            wakeup.signal()
         }
 
         func take() -> [(DeliveryJob, DeliveryOutcome)] {

@@ -113,6 +113,33 @@ import TestSupport
                 "\(inFlight ?? "no line")")
     }
 
+    /// The rule itself, with one transfer slot: endpoints with due deliveries take turns, the one
+    /// whose last turn is oldest first, however long each one's backlog.
+    @Test func endpointsWithDueDeliveriesTakeTurns() throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database) { $0.webhooks.concurrency = 1 }
+        defer { app.stop() }
+        let names = ["a", "b", "c"]
+        var ids: [Int] = []
+        for name in names {
+            ids.append(try WebhookTesting.create(app.port, url: receiver.url("/\(name)"), types: ["insikt.test.turns"]).id)
+        }
+        // a has 10 deliveries due, b and c 4 each.
+        try PostgresConnection(url: database.url).execute("""
+            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)
+            SELECT e, g, 'insikt.test.turns', '{}'
+            FROM unnest(ARRAY[\(ids.map(String.init).joined(separator: ","))]::bigint[]) WITH ORDINALITY AS w(e, n), generate_series(1, 10) AS g
+            WHERE n = 1 OR g <= 4
+            """)
+        app.webhooks.wake()
+        let received = receiver.waitFor(18)
+        let order = received.map { String($0.path.dropFirst()) }.joined()
+        #expect(order == "abcabcabcabcaaaaaa", "\(order)")
+    }
+
     @Test func aReceiverAnswering500Then500Then204EndsDeliveredWithEveryAttemptListed() throws {
         let receiver = try WebhookReceiver { index, _ in index < 2 ? .init(500) : .init(204) }
         defer { receiver.stop() }

@@ -40,32 +40,29 @@ for i in $(seq 1 "$WH_ENDPOINTS"); do
 done
 wh_set_enabled() { for id in "${wh_ids[@]}"; do wh_json -X PATCH --data "{\"enabled\": $1}" -o /dev/null "$wh_base/webhooks/$id"; done; }
 wh_import='{"citizens": [{"citizen_id": 1, "town": "a", "street": "b", "building": "c", "apartment": 1, "name": "d", "birth_date": "01.02.1990", "gender": "male", "relatives": []}]}'
-wh_succeeded() { wh_sql "$wh_url" "SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'"; }
-
-# Deliveries per second to the healthy endpoints: the median of RUNS runs of WH_EVENTS events each.
-wh_rate() {
-    local rates=()
-    for _ in $(seq 1 "$RUNS"); do
-        # Paused endpoints gather no deliveries; resumed, they get the backlog at full speed.
-        wh_set_enabled false
-        seq 1 "$WH_EVENTS" | xargs -P 8 -I{} curl -s "${auth[@]}" -o /dev/null -H 'Content-Type: application/json' \
-            --data "$wh_import" "$wh_base/imports"
-        before=$(wh_succeeded)
-        target=$((before + WH_EVENTS * WH_ENDPOINTS))
-        start=$(date +%s.%N)
-        wh_set_enabled true
-        deadline=$(( $(date +%s) + 120 ))
-        while [ "$(wh_succeeded)" -lt "$target" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
-        done_count=$(( $(wh_succeeded) - before ))
-        rates+=("$(awk -v n="$done_count" -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.0f", n / (e - s) }')")
-    done
-    med "${rates[@]}"
+# Deliveries of the healthy endpoints that succeeded since a database time (the completed index).
+wh_succeeded_since() {
+    wh_sql "$wh_url" "SELECT count(*) FROM webhook_deliveries WHERE status <> 'pending' AND completed_at >= '$1'
+        AND status = 'succeeded' AND endpoint_id IN ($(IFS=,; echo "${wh_ids[*]}"))"
 }
 
-echo "[insikt] webhooks: $WH_EVENTS events to $WH_ENDPOINTS endpoints on a local receiver" >&2
-wh_calm_rate=$(wh_rate)
+# One run: WH_EVENTS events to the healthy endpoints; prints deliveries per second, timed from
+# the moment they are resumed to the last one's completed_at (the database's clock, both).
+wh_run() {
+    # Paused endpoints gather no deliveries; resumed, they get the backlog at full speed.
+    wh_set_enabled false
+    seq 1 "$WH_EVENTS" | xargs -P 8 -I{} curl -s "${auth[@]}" -o /dev/null -H 'Content-Type: application/json' \
+        --data "$wh_import" "$wh_base/imports"
+    local target=$((WH_EVENTS * WH_ENDPOINTS)) start
+    start=$(wh_sql "$wh_url" "SELECT now()")
+    wh_set_enabled true
+    local deadline=$(( $(date +%s) + 120 ))
+    while [ "$(wh_succeeded_since "$start")" -lt "$target" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
+    wh_sql "$wh_url" "SELECT round(count(*) / extract(epoch FROM max(completed_at) - '$start'::timestamptz)) FROM webhook_deliveries
+        WHERE status = 'succeeded' AND completed_at >= '$start' AND endpoint_id IN ($(IFS=,; echo "${wh_ids[*]}"))"
+}
 
-echo "[insikt] webhooks: the same while 20 dead endpoints (10 hang, 10 reset) hold 1,000-delivery backlogs" >&2
+echo "[insikt] webhooks: $WH_EVENTS events to $WH_ENDPOINTS endpoints on a local receiver, calm and while 20 dead endpoints (10 hang, 10 reset) hold 1,000-delivery backlogs, alternating" >&2
 python3 -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -91,13 +88,23 @@ for i in $(seq 1 20); do
     wh_dead_ids+=("$(wh_json -X POST --data "{\"url\": \"http://127.0.0.1:$dead_port/dead/$i\", \"types\": [\"insikt.bench.backlog\"]}" "$wh_base/webhooks" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')")
 done
+wh_set_dead_enabled() { for id in "${wh_dead_ids[@]}"; do wh_json -X PATCH --data "{\"enabled\": $1}" -o /dev/null "$wh_base/webhooks/$id"; done; }
+wh_set_dead_enabled false
 # The backlogs fell due an hour ago (a subscriber that was down), written with SQL for speed.
 wh_sql "$wh_url" "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, next_attempt_at)
     SELECT e, 1000000 + g, 'insikt.bench.backlog', '{}', now() - interval '1 hour'
     FROM unnest(ARRAY[$(IFS=,; echo "${wh_dead_ids[*]}")]::bigint[]) AS e, generate_series(1, 1000) AS g"
-sleep 3
-wh_dead_rate=$(wh_rate)
-for id in "${wh_dead_ids[@]}"; do wh_json -X PATCH --data '{"enabled": false}' -o /dev/null "$wh_base/webhooks/$id"; done
+wh_calm_rates=() wh_dead_rates=()
+for _ in $(seq 1 "$RUNS"); do
+    wh_calm_rates+=("$(wh_run)")
+    # Resumed, each dead endpoint's breaker is closed again: they start failing afresh.
+    wh_set_dead_enabled true
+    sleep 1
+    wh_dead_rates+=("$(wh_run)")
+    wh_set_dead_enabled false
+done
+wh_calm_rate=$(med "${wh_calm_rates[@]}")
+wh_dead_rate=$(med "${wh_dead_rates[@]}")
 
 echo "[insikt] webhooks: the API while every sender waits on a receiver that never answers" >&2
 # One endpoint's resource, the same size before and after the hanging endpoints are added (the

@@ -107,6 +107,9 @@ struct DeliveryStore: Sendable {
                         ) c ORDER BY c.rank LIMIT 1
                     ) h
                     WHERE w.enabled AND (w.in_flight_until IS NULL OR w.in_flight_until <= now())
+                      -- An open breaker is passed by a manual retry only; looked at before the queue's head.
+                      AND (w.breaker_until IS NULL OR w.breaker_until <= now()
+                           OR EXISTS (SELECT 1 FROM webhook_deliveries m WHERE m.endpoint_id = w.id AND m.status = 'pending' AND m.manual_retry))
                       AND (h.manual_retry OR (h.next_attempt_at <= now() AND (w.breaker_until IS NULL OR w.breaker_until <= now())))
                     ORDER BY h.manual_retry DESC, w.last_turn_at NULLS FIRST, w.id
                     LIMIT $2

@@ -108,8 +108,8 @@ import TestSupport
             #expect(metrics.contains(line), "no \(line) in /metrics")
         }
         let inFlight = metrics.split(separator: "\n").first { $0.hasPrefix("insikt_webhook_transfers_in_flight ") }
-        // The hanging endpoints hold one transfer each, never more.
-        #expect(inFlight.flatMap { Int($0.split(separator: " ").last ?? "") }.map { $0 >= 1 && $0 <= WebhookFairnessTests.deadEndpoints + 1 } == true,
+        // One transfer per endpoint at most, however long its backlog.
+        #expect(inFlight.flatMap { Int($0.split(separator: " ").last ?? "") }.map { $0 <= WebhookFairnessTests.deadEndpoints + 1 } == true,
                 "\(inFlight ?? "no line")")
     }
 

@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Citizens", dependencies: ["Charts", "Dates", "Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Airports", dependencies: ["Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "Access", dependencies: ["CCrypto", "HTTP", "JSON", "Postgres"]),
-        .target(name: "Events", dependencies: ["CCrypto", "CLibCurl", "HTTP", "JSON", "Postgres"]),
+        .target(name: "Events", dependencies: ["CCrypto", "CLibCurl", "CLinux", "HTTP", "JSON", "Postgres"]),
         .target(name: "Jobs", dependencies: ["CCrypto", "Events", "HTTP", "JSON", "Postgres"]),
         .target(name: "DataSources", dependencies: ["CLibCurl", "Events", "HTTP", "JSON", "Jobs", "Postgres"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),

@@ -4,4 +4,5 @@ SET payload = ((payload::jsonb - 'actorid' - 'actorname' - 'traceparent')
                                                    THEN jsonb_build_object('id', payload->>'actorid', 'name', payload->>'actorname')
                                               END))::json;
 ALTER TABLE jobs DROP COLUMN traceparent, DROP COLUMN phase;
+ALTER TABLE webhook_deliveries DROP COLUMN traceparent;
 ALTER TABLE events DROP COLUMN traceparent;

@@ -1,6 +1,7 @@
--- W3C trace context (traceparent) on events and jobs, and a job's phase; CloudEvents 1.0
+-- W3C trace context (traceparent) on events, their webhook deliveries and jobs, and a job's phase; CloudEvents 1.0
 -- extension attributes are strings, so an event's actor object becomes actorid and actorname.
 ALTER TABLE events ADD COLUMN traceparent text;
+ALTER TABLE webhook_deliveries ADD COLUMN traceparent text;
 ALTER TABLE jobs ADD COLUMN traceparent text, ADD COLUMN phase text;
 
 UPDATE events

@@ -108,6 +108,7 @@ public final class Application: @unchecked Sendable {
         webhooks = WebhookDispatcher(settings: webhookSettings, databaseURL: configuration.databaseURL,
                                      statements: configuration.databaseStatements, notifier: eventNotifier,
                                      isReady: { [database] in database.isMigrated })
+        server.metrics.extraProviders.append { [webhooks] in webhooks.metricsText() }
         var runners = JobRunners.Configuration()
         if let workers = configuration.jobWorkers { runners.workers = workers }
         runners.attempts = max(1, configuration.jobAttempts)

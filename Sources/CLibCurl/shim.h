@@ -34,3 +34,10 @@ typedef int (*insikt_curl_xferinfo_callback)(void *context, curl_off_t download_
 static inline CURLcode insikt_curl_setopt_xferinfo_function(CURL *handle, insikt_curl_xferinfo_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
 }
+// The webhook dispatcher drives its transfers with the multi interface.
+static inline CURLMcode insikt_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
+}
+static inline CURLcode insikt_curl_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}

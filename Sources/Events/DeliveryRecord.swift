@@ -1,8 +1,8 @@
 import JSON
 import Postgres
 
-/// One delivery as `GET /webhooks/{id}/deliveries` lists it: the event, where it stands, and its
-/// last attempt.
+/// One delivery as `GET /webhooks/{id}/deliveries` lists it: the event, where it stands, its last
+/// attempt, and every attempt (`history`, oldest first; the last `historyLimit` of them).
 struct DeliveryRecord {
     let id: Int64
     let webhookId: Int64
@@ -17,11 +17,20 @@ struct DeliveryRecord {
     let lastError: String?
     let createdAt: String
     let completedAt: String?
+    /// The attempts as a JSON array made by PostgreSQL.
+    let history: [UInt8]
+
+    static let historyLimit = 50
 
     static let columns = """
         id, endpoint_id, event_id, event_type, status, attempts,
         CASE WHEN status = 'pending' THEN \(timestamp("next_attempt_at")) END, \(timestamp("last_attempt_at")),
-        last_status_code, last_latency_ms, last_error, \(timestamp("created_at")), \(timestamp("completed_at"))
+        last_status_code, last_latency_ms, last_error, \(timestamp("created_at")), \(timestamp("completed_at")),
+        (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt, 'at', \(timestamp("a.started_at")),
+                                                    'status_code', a.status_code, 'latency_ms', round(a.latency_ms::numeric, 3),
+                                                    'error', a.error) ORDER BY a.id), '[]')::text
+         FROM (SELECT * FROM webhook_delivery_attempts WHERE delivery_id = webhook_deliveries.id
+               ORDER BY id DESC LIMIT \(historyLimit)) a)
         """
 
     init(_ result: PostgresResult, _ row: Int) {
@@ -38,6 +47,7 @@ struct DeliveryRecord {
         lastError = result.string(row, 10)
         createdAt = result.string(row, 11) ?? ""
         completedAt = result.string(row, 12)
+        history = result.withBytes(row, 13) { Array($0) }
     }
 
     func write(to writer: inout JSONWriter) {
@@ -56,6 +66,8 @@ struct DeliveryRecord {
         writer.raw(",\"last_error\":"); writeOptional(lastError, to: &writer)
         writer.raw(",\"created_at\":"); writer.string(createdAt)
         writer.raw(",\"completed_at\":"); writeOptional(completedAt, to: &writer)
+        writer.raw(",\"history\":")
+        if history.isEmpty { writer.raw("[]") } else { writer.bytes.append(contentsOf: history) }
         writer.raw("}")
     }
 }

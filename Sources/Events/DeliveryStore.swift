@@ -1,49 +1,74 @@
 import Postgres
 
-/// One claimed delivery: what the sender needs, and the attempt number that is its claim.
-struct DeliveryJob {
+/// One claimed delivery: what a transfer needs, and the attempt number that is its claim.
+struct DeliveryJob: Sendable {
     let id: Int64
+    let endpointId: Int64
     let attempt: Int
     let eventId: Int64
     let payload: [UInt8]
+    /// The W3C trace of the change the event is (sent as a `traceparent` header).
+    let traceparent: String?
     let url: String
     let secret: String
+    /// The scheduler lane that claimed it and records it.
+    let lane: Int
 }
 
 /// What one attempt came to.
-struct DeliveryOutcome {
+struct DeliveryOutcome: Sendable {
     var statusCode: Int?
     var latencyMs: Double
+    /// When the attempt started (Unix seconds).
+    var startedAt: Double
     var error: String?
     /// Seconds the receiver asked to wait (`Retry-After` on a 429 or 503).
     var retryAfter: Double?
+
+    init(statusCode: Int? = nil, latencyMs: Double, startedAt: Double = 0, error: String? = nil) {
+        self.statusCode = statusCode
+        self.latencyMs = latencyMs
+        self.startedAt = startedAt
+        self.error = error
+    }
 
     var succeeded: Bool { error == nil && statusCode.map { (200..<300).contains($0) } == true }
     var gone: Bool { statusCode == 410 }
 }
 
-/// The dispatcher's SQL: fan-out of events into deliveries, claims with leases, results.
-struct DeliveryStore {
+/// A finished attempt as recorded: `retryIn` seconds until the next (nil: no next one).
+struct RecordedAttempt: Sendable {
+    let job: DeliveryJob
+    let outcome: DeliveryOutcome
+    let retryIn: Double?
+}
+
+/// The dispatcher's SQL: fan-out of events into deliveries, fair claims with leases, results.
+struct DeliveryStore: Sendable {
     let pool: PostgresPool
 
     /// For every enabled endpoint, deliveries for the next events after its cursor that match its
-    /// types, and the cursor moved past them, in one statement. Endpoints another server is
-    /// fanning out are skipped (SKIP LOCKED). Returns the deliveries made and whether an endpoint
-    /// had a full batch (more may follow).
+    /// types and subjects, and the cursor moved past them, in one statement. Endpoints another
+    /// server is fanning out are skipped (SKIP LOCKED). Returns the deliveries made and whether an
+    /// endpoint had a full batch (more may follow). Each event is matched against an endpoint's
+    /// lists once per element, and the lists are capped (WebhookChange), so the cost stays
+    /// proportional to the events read.
     func fanOut(batch: Int) throws -> (inserted: Int, more: Bool) {
         let result = try pool.withConnection {
             try $0.query("""
                 WITH endpoints AS (
-                    SELECT id, types, fanned_out_through FROM webhook_endpoints WHERE enabled ORDER BY id FOR UPDATE SKIP LOCKED
+                    SELECT id, types, subjects, fanned_out_through FROM webhook_endpoints WHERE enabled ORDER BY id FOR UPDATE SKIP LOCKED
                 ), batch AS (
-                    SELECT w.id AS endpoint_id, w.types, e.id AS event_id, e.type, e.payload
+                    SELECT w.id AS endpoint_id, w.types, w.subjects, e.id AS event_id, e.type, e.aggregateid, e.payload, e.traceparent
                     FROM endpoints w CROSS JOIN LATERAL (
-                        SELECT id, type, payload FROM events WHERE id > w.fanned_out_through ORDER BY id LIMIT $1) e
+                        SELECT id, type, aggregateid, payload, traceparent FROM events WHERE id > w.fanned_out_through ORDER BY id LIMIT $1) e
                 ), inserted AS (
-                    INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)
-                    SELECT endpoint_id, event_id, type, payload::text FROM batch
-                    WHERE cardinality(types) = 0
-                       OR EXISTS (SELECT 1 FROM unnest(types) AS p(prefix) WHERE starts_with(type, p.prefix))
+                    INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload, traceparent)
+                    SELECT endpoint_id, event_id, type, payload::text, traceparent FROM batch
+                    WHERE (cardinality(types) = 0
+                           OR EXISTS (SELECT 1 FROM unnest(types) AS p(prefix) WHERE starts_with(type, p.prefix)))
+                      AND (cardinality(subjects) = 0
+                           OR EXISTS (SELECT 1 FROM unnest(subjects) AS s(prefix) WHERE \(EventFilter.subjectSQL("s.prefix"))))
                     ORDER BY endpoint_id, event_id
                     ON CONFLICT (endpoint_id, event_id) DO NOTHING
                     RETURNING 1
@@ -59,100 +84,172 @@ struct DeliveryStore {
         return (Int(result.int(0, 0) ?? 0), (result.int(0, 1) ?? 0) >= Int64(batch))
     }
 
-    /// Claims one due delivery for `lease` seconds. Only the head of an endpoint's queue (its
-    /// pending delivery with the smallest position) can be due: per endpoint, the next delivery
-    /// waits until the one before it succeeded or failed for good, so events arrive in position
-    /// order and at most one delivery per endpoint is in flight.
-    func claim(lease: Double) throws -> DeliveryJob? {
+    /// Claims up to `limit` deliveries for `lease` seconds, at most one per endpoint, fairly:
+    /// - per endpoint, only the head of its queue (its pending delivery with the smallest
+    ///   position) can go, and only when nothing of that endpoint is in flight, so events arrive
+    ///   in position order; a manual retry goes before the head;
+    /// - an endpoint goes when its head is due and its circuit breaker is closed (a manual retry
+    ///   ignores both);
+    /// - among the endpoints that can go, manual retries first, then the endpoint whose last turn
+    ///   is oldest (round-robin): one that just had its turn waits behind every other endpoint
+    ///   with a due head.
+    func claim(lease: Double, limit: Int, lane: Int) throws -> [DeliveryJob] {
         let result = try pool.withConnection {
             try $0.query("""
-                WITH heads AS (
-                    SELECT h.id, h.next_attempt_at FROM webhook_endpoints w
+                WITH picked AS (
+                    SELECT w.id AS endpoint_id, h.id AS delivery_id
+                    FROM webhook_endpoints w
                     CROSS JOIN LATERAL (
-                        SELECT id, next_attempt_at, locked_until FROM webhook_deliveries
-                        WHERE endpoint_id = w.id AND status = 'pending' ORDER BY event_id LIMIT 1) h
-                    WHERE w.enabled AND h.next_attempt_at <= now() AND (h.locked_until IS NULL OR h.locked_until <= now())
-                ), claimed AS (
-                    SELECT d.id FROM webhook_deliveries d
-                    WHERE d.id IN (SELECT id FROM heads)
-                      AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= now())
-                    ORDER BY d.next_attempt_at
-                    LIMIT 1
-                    FOR UPDATE OF d SKIP LOCKED
+                        SELECT c.id, c.manual_retry, c.next_attempt_at FROM (
+                            (SELECT id, manual_retry, next_attempt_at, 0 AS rank FROM webhook_deliveries
+                             WHERE endpoint_id = w.id AND status = 'pending' AND manual_retry ORDER BY event_id LIMIT 1)
+                            UNION ALL
+                            (SELECT id, manual_retry, next_attempt_at, 1 FROM webhook_deliveries
+                             WHERE endpoint_id = w.id AND status = 'pending' ORDER BY event_id LIMIT 1)
+                        ) c ORDER BY c.rank LIMIT 1
+                    ) h
+                    WHERE w.enabled AND (w.in_flight_until IS NULL OR w.in_flight_until <= now())
+                      -- An open breaker is passed by a manual retry only; looked at before the queue's head.
+                      AND (w.breaker_until IS NULL OR w.breaker_until <= now()
+                           OR EXISTS (SELECT 1 FROM webhook_deliveries m WHERE m.endpoint_id = w.id AND m.status = 'pending' AND m.manual_retry))
+                      AND (h.manual_retry OR (h.next_attempt_at <= now() AND (w.breaker_until IS NULL OR w.breaker_until <= now())))
+                    ORDER BY h.manual_retry DESC, w.last_turn_at NULLS FIRST, w.id
+                    LIMIT $2
+                    FOR UPDATE OF w SKIP LOCKED
+                ), turns AS (
+                    UPDATE webhook_endpoints w
+                    SET in_flight_until = now() + make_interval(secs => $1::float8), last_turn_at = clock_timestamp()
+                    FROM picked p WHERE w.id = p.endpoint_id
+                    RETURNING w.id, w.url, w.secret
                 )
                 UPDATE webhook_deliveries d
-                SET locked_until = now() + make_interval(secs => $1::float8), attempts = d.attempts + 1, last_attempt_at = now()
-                FROM claimed c, webhook_endpoints w
-                WHERE d.id = c.id AND w.id = d.endpoint_id
-                  AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= now())
-                RETURNING d.id, d.attempts, d.event_id, d.payload, w.url, w.secret
-                """, [lease])
+                SET locked_until = now() + make_interval(secs => $1::float8), attempts = d.attempts + 1,
+                    last_attempt_at = now(), manual_retry = false
+                FROM picked p JOIN turns t ON t.id = p.endpoint_id
+                WHERE d.id = p.delivery_id AND d.status = 'pending'
+                RETURNING d.id, d.endpoint_id, d.attempts, d.event_id, d.payload, t.url, t.secret, d.traceparent
+                """, [lease, limit])
         }
-        guard result.rowCount == 1, let id = result.int(0, 0), let attempt = result.int(0, 1), let eventId = result.int(0, 2) else {
-            return nil
-        }
-        return DeliveryJob(id: id, attempt: Int(attempt), eventId: eventId, payload: result.withBytes(0, 3) { Array($0) },
-                           url: result.string(0, 4) ?? "", secret: result.string(0, 5) ?? "")
-    }
-
-    /// Records a success. Ignored when the claim was lost (the lease ran out and another server
-    /// took the delivery: its attempt number moved on).
-    func recordSuccess(_ job: DeliveryJob, _ outcome: DeliveryOutcome) throws {
-        try pool.retrying {
-            try pool.withConnection {
-                _ = try $0.query("""
-                    WITH d AS (
-                        UPDATE webhook_deliveries SET status = 'succeeded', locked_until = NULL, completed_at = now(),
-                            last_status_code = $3::int, last_latency_ms = $4::float8, last_error = NULL
-                        WHERE id = $1 AND attempts = $2 AND status = 'pending'
-                        RETURNING endpoint_id)
-                    UPDATE webhook_endpoints SET failing_since = NULL
-                    WHERE id = (SELECT endpoint_id FROM d) AND failing_since IS NOT NULL
-                    """, [job.id, job.attempt, outcome.statusCode, outcome.latencyMs])
-            }
+        return (0..<result.rowCount).compactMap { row in
+            guard let id = result.int(row, 0), let endpointId = result.int(row, 1), let attempt = result.int(row, 2),
+                  let eventId = result.int(row, 3) else { return nil }
+            return DeliveryJob(id: id, endpointId: endpointId, attempt: Int(attempt), eventId: eventId,
+                               payload: result.withBytes(row, 4) { Array($0) }, traceparent: result.string(row, 7), url: result.string(row, 5) ?? "",
+                               secret: result.string(row, 6) ?? "", lane: lane)
         }
     }
 
-    /// Records a failed attempt: retried after `retryIn` seconds, or failed for good when nil.
-    /// The endpoint is disabled on a 410 or once its deliveries have failed `disableAfter` seconds.
-    func recordFailure(_ job: DeliveryJob, _ outcome: DeliveryOutcome, retryIn: Double?, disableAfter: Double) throws {
-        let failingReason = "its deliveries failed for \(Self.duration(disableAfter)) without a success"
+    /// The breaker's and the endpoints' rules for `record`.
+    struct Rules: Sendable {
+        /// Consecutive failed attempts that open an endpoint's breaker.
+        let breakerThreshold: Int
+        /// The breaker stays open for the schedule's n-th delay (±20 %) after the n-th failure past
+        /// the threshold (the last delay once they are spent).
+        let schedule: [Double]
+        /// An endpoint whose deliveries keep failing this many seconds is disabled.
+        let disableAfter: Double
+    }
+
+    /// Records finished attempts in one statement: each delivery's state, one row per attempt,
+    /// and each endpoint's in-flight lease, breaker and failing time. An attempt whose claim was
+    /// lost (its lease ran out and another server took the delivery: the attempt number moved on)
+    /// changes nothing.
+    func record(_ attempts: [RecordedAttempt], rules: Rules) throws {
+        guard !attempts.isEmpty else { return }
+        let failingReason = "its deliveries failed for \(Self.duration(rules.disableAfter)) without a success"
+        let parameters: [PostgresEncodable?] = [
+            PostgresArray(attempts.map(\.job.id)), PostgresArray(attempts.map(\.job.attempt)),
+            PostgresArray(attempts.map(\.outcome.succeeded)), PostgresArray(attempts.map(\.outcome.statusCode)),
+            PostgresArray(attempts.map(\.outcome.latencyMs)), PostgresArray(attempts.map(\.outcome.error)),
+            PostgresArray(attempts.map(\.retryIn)), PostgresArray(attempts.map(\.outcome.startedAt)),
+            rules.breakerThreshold, PostgresArray(rules.schedule), rules.disableAfter, failingReason,
+        ]
         try pool.retrying {
             try pool.withConnection {
                 _ = try $0.query("""
-                    WITH d AS (
-                        UPDATE webhook_deliveries SET
-                            status = CASE WHEN $5::float8 IS NULL THEN 'failed' ELSE 'pending' END,
+                    WITH o AS (
+                        SELECT * FROM unnest($1::bigint[], $2::int[], $3::boolean[], $4::int[], $5::float8[], $6::text[], $7::float8[], $8::float8[])
+                            AS o(id, attempt, succeeded, status_code, latency_ms, error, retry_in, started_at)
+                    ), d AS (
+                        UPDATE webhook_deliveries d SET
+                            status = CASE WHEN o.succeeded THEN 'succeeded' WHEN o.retry_in IS NULL THEN 'failed' ELSE 'pending' END,
                             locked_until = NULL,
-                            next_attempt_at = CASE WHEN $5::float8 IS NULL THEN next_attempt_at
-                                                   ELSE now() + make_interval(secs => $5::float8) END,
-                            completed_at = CASE WHEN $5::float8 IS NULL THEN now() END,
-                            last_status_code = $3::int, last_latency_ms = $4::float8, last_error = $6
-                        WHERE id = $1 AND attempts = $2 AND status = 'pending'
-                        RETURNING endpoint_id)
-                    UPDATE webhook_endpoints SET
-                        failing_since = coalesce(failing_since, now()),
+                            next_attempt_at = CASE WHEN NOT o.succeeded AND o.retry_in IS NOT NULL
+                                                   THEN now() + make_interval(secs => o.retry_in) ELSE d.next_attempt_at END,
+                            completed_at = CASE WHEN o.succeeded OR o.retry_in IS NULL THEN now() END,
+                            last_status_code = o.status_code, last_latency_ms = o.latency_ms,
+                            last_error = CASE WHEN o.succeeded THEN NULL ELSE o.error END
+                        FROM o
+                        WHERE d.id = o.id AND d.attempts = o.attempt AND d.status = 'pending'
+                        RETURNING d.id, d.endpoint_id, o.attempt, o.succeeded, o.status_code, o.latency_ms, o.error, o.started_at
+                    ), logged AS (
+                        INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, status_code, latency_ms, error)
+                        SELECT id, attempt, to_timestamp(started_at), status_code, latency_ms, CASE WHEN succeeded THEN NULL ELSE error END FROM d
+                    )
+                    UPDATE webhook_endpoints w SET
+                        in_flight_until = NULL,
+                        consecutive_failures = CASE WHEN d.succeeded THEN 0 ELSE w.consecutive_failures + 1 END,
+                        failing_since = CASE WHEN d.succeeded THEN NULL ELSE coalesce(w.failing_since, now()) END,
+                        breaker_until = CASE WHEN d.succeeded OR w.consecutive_failures + 1 < $9 THEN NULL
+                            ELSE now() + make_interval(secs => ($10::float8[])[least(w.consecutive_failures + 2 - $9, cardinality($10::float8[]))]
+                                                                * (0.8 + random() * 0.4)) END,
                         disabled_reason = CASE
-                            WHEN NOT enabled THEN disabled_reason
-                            WHEN $7::boolean THEN 'the receiver answered 410 Gone'
-                            WHEN coalesce(failing_since, now()) <= now() - make_interval(secs => $8::float8) THEN $9
-                            ELSE disabled_reason END,
-                        enabled = enabled AND NOT $7::boolean
-                                  AND coalesce(failing_since, now()) > now() - make_interval(secs => $8::float8)
-                    WHERE id = (SELECT endpoint_id FROM d)
-                    """, [job.id, job.attempt, outcome.statusCode, outcome.latencyMs, retryIn, outcome.error ?? "",
-                          outcome.gone, disableAfter, failingReason])
+                            WHEN d.succeeded OR NOT w.enabled THEN w.disabled_reason
+                            WHEN d.status_code = 410 THEN 'the receiver answered 410 Gone'
+                            WHEN coalesce(w.failing_since, now()) <= now() - make_interval(secs => $11::float8) THEN $12
+                            ELSE w.disabled_reason END,
+                        enabled = w.enabled AND (d.succeeded OR (coalesce(d.status_code, 0) <> 410
+                                  AND coalesce(w.failing_since, now()) > now() - make_interval(secs => $11::float8)))
+                    FROM d WHERE w.id = d.endpoint_id
+                    """, parameters)
             }
         }
     }
 
-    /// Deletes finished deliveries older than `days`.
+    /// Gives claims back that were never sent to the end (the server is stopping): their
+    /// endpoints may go again at once, on any server. The attempt stays counted.
+    func release(_ jobs: [DeliveryJob]) throws {
+        guard !jobs.isEmpty else { return }
+        try pool.withConnection {
+            _ = try $0.query("""
+                WITH r AS (
+                    UPDATE webhook_deliveries d SET locked_until = NULL
+                    FROM unnest($1::bigint[], $2::int[]) AS o(id, attempt)
+                    WHERE d.id = o.id AND d.attempts = o.attempt AND d.status = 'pending'
+                    RETURNING d.endpoint_id)
+                UPDATE webhook_endpoints SET in_flight_until = NULL WHERE id IN (SELECT endpoint_id FROM r)
+                """, [PostgresArray(jobs.map(\.id)), PostgresArray(jobs.map(\.attempt))])
+        }
+    }
+
+    /// Deletes finished deliveries (and their attempts) older than `days`.
     func deleteFinished(olderThanDays days: Double) throws {
         try pool.withConnection {
             _ = try $0.query("""
                 DELETE FROM webhook_deliveries
                 WHERE status <> 'pending' AND completed_at < now() - make_interval(secs => $1::float8)
                 """, [days * 86400])
+        }
+    }
+
+    /// What `/metrics` shows of the queues: the backlog of the `top` endpoints with the most
+    /// pending deliveries, all pending ones, the endpoints whose breaker is open, and how long ago
+    /// the oldest pending delivery of an enabled endpoint fell due (0 when none is due).
+    func backlog(top: Int) throws -> (top: [(endpoint: Int64, pending: Int64)], pending: Int64, breakersOpen: Int64, oldestDueSeconds: Double) {
+        try pool.withConnection { connection in
+            let totals = try connection.query("""
+                SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'),
+                       (SELECT count(*) FROM webhook_endpoints WHERE enabled AND breaker_until > now()),
+                       coalesce((SELECT extract(epoch FROM now() - min(d.next_attempt_at))::float8
+                                 FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+                                 WHERE d.status = 'pending' AND w.enabled AND d.next_attempt_at <= now()), 0)
+                """)
+            let heaviest = try connection.query("""
+                SELECT endpoint_id, count(*) FROM webhook_deliveries WHERE status = 'pending'
+                GROUP BY endpoint_id ORDER BY count(*) DESC, endpoint_id LIMIT $1
+                """, [top])
+            let rows = (0..<heaviest.rowCount).map { (heaviest.int($0, 0) ?? 0, heaviest.int($0, 1) ?? 0) }
+            return (rows, totals.int(0, 0) ?? 0, totals.int(0, 1) ?? 0, totals.double(0, 2) ?? 0)
         }
     }
 

@@ -8,15 +8,16 @@ struct FeedQuery {
     var limit = 100
     /// Type prefixes (`insikt.airport.`); empty: every type.
     var types: [String] = []
-    /// Subject prefix (`/imports/3`).
+    /// Subject prefix in whole segments (`/imports/3`: not `/imports/31`).
     var subject: String?
+    /// `types` and `subject` as matched in memory (the hub's readers).
+    var filter = EventFilter(types: [], subjects: [])
     /// Seconds to hold a request that finds nothing newer (long poll).
     var wait = 0.0
     /// The names given, to repeat them in `next`.
     var given: Set<String> = []
 
     static let maxWait = 60.0
-    static let maxTypes = 100
 
     /// Reads the query string; `lastEventID` (SSE's Last-Event-ID) stands for `after`.
     static func parse(_ request: Request) throws -> FeedQuery {
@@ -30,13 +31,16 @@ struct FeedQuery {
             case "limit":
                 query.limit = parameters.pageLimit(item) ?? query.limit
             case "types":
-                query.types = item.value.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
-                // Each event is matched against every prefix: as many as a webhook may list.
-                if query.types.count > maxTypes {
-                    parameters.refuse("types", "must list at most \(maxTypes) event type prefixes, separated by commas")
+                var seen = Set<String>()
+                query.types = item.value.split(separator: ",").map { String($0) }.filter { !$0.isEmpty && seen.insert($0).inserted }
+                if query.types.count > EventFilter.maxTypes || query.types.contains(where: { $0.utf8.count > EventFilter.maxLength }) {
+                    parameters.refuse("types", "must be at most \(EventFilter.maxTypes) comma-separated type prefixes of at most \(EventFilter.maxLength) bytes, such as insikt.airport.,insikt.import.created")
+                    query.types = []
                 }
             case "subject":
-                if item.value.isEmpty { parameters.refuse("subject", "must be a path prefix such as /imports/3") } else { query.subject = item.value }
+                if let prefix = EventFilter.subjectPrefix(item.value), prefix.utf8.count <= EventFilter.maxLength { query.subject = prefix } else {
+                    parameters.refuse("subject", "must be a path prefix of whole segments such as /imports/3 (it matches /imports/3 and /imports/3/citizens/1, not /imports/31; /imports/3/ only what is below /imports/3), at most \(EventFilter.maxLength) bytes")
+                }
             default:
                 if let value = Double(item.value), value >= 0, value <= maxWait { query.wait = value } else {
                     parameters.refuse("wait", "must be a number of seconds from 0 to 60")
@@ -49,11 +53,12 @@ struct FeedQuery {
             if query.after == nil { query.after = position }  // ?after= wins when both are given
         }
         try parameters.check()
+        query.filter = EventFilter(types: query.types, subjects: query.subject.map { [$0] } ?? [])
         return query
     }
 
     func matches(type: String, subject eventSubject: String) -> Bool {
-        (types.isEmpty || types.contains { type.hasPrefix($0) }) && (subject.map { eventSubject.hasPrefix($0) } ?? true)
+        filter.matches(type: type, subject: eventSubject)
     }
 
     /// One round trip: where the feed starts (column 0 of every row), up to `limit` events after
@@ -68,7 +73,7 @@ struct FeedQuery {
             SELECT id, type, aggregateid, payload FROM events
             WHERE id > greatest(coalesce($1::bigint, 0), h.deleted_through)
               AND ($2::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS p(prefix) WHERE starts_with(type, p.prefix)))
-              AND ($3::text IS NULL OR starts_with(aggregateid, $3))
+              AND ($3::text IS NULL OR \(EventFilter.subjectSQL("$3")))
             ORDER BY id
             LIMIT $4) e ON true
         ORDER BY e.id

@@ -23,7 +23,8 @@ public struct WebhookHandlers: Sendable {
     /// `{"url", "types"?, "description"?}` → 201 with the endpoint and its secret, shown only here.
     public func create(_ request: Request) throws -> Response {
         let change = try WebhookChange.parse(try request.jsonBody(limit: WebhookHandlers.bodyLimit, maxDepth: 4), creating: true, policy: policy)
-        let created = try repository.create(url: change.url ?? "", types: change.types ?? [], description: change.description ?? "")
+        let created = try repository.create(url: change.url ?? "", types: change.types ?? [], subjects: change.subjects ?? [],
+                                            description: change.description ?? "")
         var response = WebhookHandlers.document(created.endpoint, secret: created.secret, status: 201)
         response.headers.add("Location", "/webhooks/\(created.endpoint.id)")
         response.headers.add("Cache-Control", "no-store")

@@ -9,14 +9,14 @@ public struct WebhookRepository: Sendable {
     }
 
     /// A new endpoint with a new secret. It receives the events committed after it.
-    func create(url: String, types: [String], description: String) throws -> (endpoint: WebhookEndpoint, secret: String) {
+    func create(url: String, types: [String], subjects: [String], description: String) throws -> (endpoint: WebhookEndpoint, secret: String) {
         let secret = WebhookSignature.newSecret()
         let result = try pool.withConnection {
             try $0.query("""
-                INSERT INTO webhook_endpoints (url, types, description, secret, fanned_out_through)
-                VALUES ($1, $2::text[], $3, $4, (SELECT coalesce(max(id), 0) FROM events))
+                INSERT INTO webhook_endpoints (url, types, subjects, description, secret, fanned_out_through)
+                VALUES ($1, $2::text[], $3::text[], $4, $5, (SELECT coalesce(max(id), 0) FROM events))
                 RETURNING \(WebhookEndpoint.columns)
-                """, [url, PostgresArray(types), description, secret])
+                """, [url, PostgresArray(types), PostgresArray(subjects), description, secret])
         }
         return (WebhookEndpoint(result, 0), secret)
     }
@@ -44,11 +44,15 @@ public struct WebhookRepository: Sendable {
                                            WHEN NOT $5::boolean AND enabled THEN 'paused by an admin'
                                            ELSE disabled_reason END,
                     failing_since = CASE WHEN $5::boolean THEN NULL ELSE failing_since END,
+                    consecutive_failures = CASE WHEN $5::boolean THEN 0 ELSE consecutive_failures END,
+                    breaker_until = CASE WHEN $5::boolean THEN NULL ELSE breaker_until END,
                     enabled = coalesce($5::boolean, enabled),
+                    subjects = coalesce($6::text[], subjects),
                     updated_at = now()
                 WHERE id = $1
                 RETURNING \(WebhookEndpoint.columns)
-                """, [id, change.url, change.types.map(PostgresArray.init), change.description, change.enabled])
+                """, [id, change.url, change.types.map(PostgresArray.init), change.description, change.enabled,
+                      change.subjects.map(PostgresArray.init)])
         }
         return result.rowCount == 1 ? WebhookEndpoint(result, 0) : nil
     }
@@ -94,7 +98,7 @@ public struct WebhookRepository: Sendable {
             let result = try connection.query("""
                 UPDATE webhook_deliveries SET
                     attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
-                    status = 'pending', next_attempt_at = now(), locked_until = NULL, completed_at = NULL
+                    status = 'pending', next_attempt_at = now(), locked_until = NULL, completed_at = NULL, manual_retry = true
                 WHERE id = $1
                 RETURNING \(DeliveryRecord.columns)
                 """, [delivery])

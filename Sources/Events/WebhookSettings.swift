@@ -1,12 +1,17 @@
 /// How the server delivers webhooks (`insikt serve --webhook-...`).
 public struct WebhookSettings: Sendable {
-    /// Seconds a receiver has to answer (`--webhook-timeout`).
+    /// Seconds a receiver has to answer, connection included (`--webhook-timeout`).
     public var timeout = 10.0
+    /// Seconds to look the name up and connect (`--webhook-connect-timeout`), within `timeout`.
+    public var connectTimeout = 3.0
     public var retrySchedule = WebhookRetrySchedule.standard
     /// Lets URLs reach loopback, link-local and private addresses (`--webhook-allow-private`).
     public var allowPrivate = false
-    /// Threads sending deliveries (`--webhook-concurrency`); each sends one at a time.
-    public var concurrency = 4
+    /// Transfers in flight at most on this server (`--webhook-concurrency`), one per endpoint.
+    public var concurrency = 256
+    /// Consecutive failed attempts of an endpoint that open its circuit breaker
+    /// (`--webhook-breaker-threshold`).
+    public var breakerThreshold = 5
     /// An endpoint whose deliveries keep failing this many seconds is disabled.
     public var disableAfterFailingFor = 86400.0
     /// Seconds between fan-outs when no notification came (the safety net for a lost one).

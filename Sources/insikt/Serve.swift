@@ -80,8 +80,14 @@ struct Serve: ParsableCommand {
     @Flag(help: "Let webhook URLs reach loopback, link-local and private addresses. [env: WEBHOOK_ALLOW_PRIVATE=1]")
     var webhookAllowPrivate = false
 
-    @Option(help: "Threads sending webhook deliveries. [env: WEBHOOK_CONCURRENCY, default: 4]")
+    @Option(help: "Webhook deliveries in flight at most (one per endpoint), all driven by one thread. [env: WEBHOOK_CONCURRENCY, default: 256]")
     var webhookConcurrency: Int?
+
+    @Option(help: "Seconds a webhook delivery has to look the receiver's name up and connect, within --webhook-timeout. [env: WEBHOOK_CONNECT_TIMEOUT, default: 3]")
+    var webhookConnectTimeout: Double?
+
+    @Option(help: "Consecutive failed attempts that open an endpoint's circuit breaker (its next attempts then wait per the retry schedule). [env: WEBHOOK_BREAKER_THRESHOLD, default: 5]")
+    var webhookBreakerThreshold: Int?
 
     @Option(help: "Threads running jobs (Prefer: respond-async imports and uploads), apart from the worker threads. [env: JOB_WORKERS, default: cores]")
     var jobWorkers: Int?
@@ -197,8 +203,16 @@ struct Serve: ParsableCommand {
         }
         app.webhooks.allowPrivate = webhookAllowPrivate || environment["WEBHOOK_ALLOW_PRIVATE"] == "1"
         if let v = try setting(webhookConcurrency, "WEBHOOK_CONCURRENCY") {
-            guard (1...256).contains(v) else { throw ValidationError("the webhook concurrency must be from 1 to 256 threads") }
+            guard (1...10000).contains(v) else { throw ValidationError("the webhook concurrency must be from 1 to 10000 transfers in flight") }
             app.webhooks.concurrency = v
+        }
+        if let v = try setting(webhookConnectTimeout, "WEBHOOK_CONNECT_TIMEOUT") {
+            guard v > 0, v <= 3600 else { throw ValidationError("the webhook connect timeout must be from 0 to 3600 seconds") }
+            app.webhooks.connectTimeout = v
+        }
+        if let v = try setting(webhookBreakerThreshold, "WEBHOOK_BREAKER_THRESHOLD") {
+            guard (1...1000).contains(v) else { throw ValidationError("the webhook breaker threshold must be from 1 to 1000 failed attempts") }
+            app.webhooks.breakerThreshold = v
         }
         if let v = try setting(jobWorkers, "JOB_WORKERS") {
             guard v >= 0 else { throw ValidationError("the job workers must not be negative") }

@@ -244,11 +244,11 @@ import TestSupport
     }
 
     @Test func tooManyTypePrefixesAre400() throws {
-        let types = (0...FeedQuery.maxTypes).map { "insikt.t\($0)." }.joined(separator: ",")
+        let types = (0...EventFilter.maxTypes).map { "insikt.t\($0)." }.joined(separator: ",")
         let response = try httpRequest(port: TestEnvironment.port, "GET", "/events?types=" + types)
         #expect(response.status == 400, "\(response.summary)")
         #expect(response.errors?.first?.string("parameter") == "types", "\(response.summary)")
-        let fine = (0..<FeedQuery.maxTypes).map { "insikt.t\($0)." }.joined(separator: ",")
+        let fine = (0..<EventFilter.maxTypes).map { "insikt.t\($0)." }.joined(separator: ",")
         let accepted = try httpRequest(port: TestEnvironment.port, "GET", "/events?limit=1&types=" + fine)
         #expect(accepted.status == 200, "\(accepted.summary)")
     }

@@ -89,8 +89,8 @@ import TestSupport
         #expect(waitForExit(pid) == 0)
         let help = try String(contentsOfFile: log, encoding: .utf8)
         for flag in ["--port", "--database-url", "--event-loops", "--max-body-bytes", "--head-timeout", "--db-retry-attempts", "--db-retry-delay", "--access-log", "--cors-origins", "--auth", "--admin-key", "--rate-limit", "--events-retention", "--webhook-timeout", "--webhook-retry-schedule",
-                     "--webhook-allow-private", "--webhook-concurrency", "--job-workers", "--job-attempts", "--job-lease", "--jobs-retention",
-                     "PORT", "DATABASE_URL", "ADMIN_KEY", "JOB_LEASE", "JOBS_RETENTION", "WEBHOOK_TIMEOUT"] {
+                     "--webhook-allow-private", "--webhook-concurrency", "--webhook-connect-timeout", "--webhook-breaker-threshold", "--job-workers", "--job-attempts", "--job-lease", "--jobs-retention",
+                     "PORT", "DATABASE_URL", "ADMIN_KEY", "JOB_LEASE", "JOBS_RETENTION", "WEBHOOK_TIMEOUT", "WEBHOOK_CONNECT_TIMEOUT", "WEBHOOK_BREAKER_THRESHOLD"] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
     }

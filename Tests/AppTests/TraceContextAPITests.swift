@@ -1,3 +1,4 @@
+import App
 import Foundation
 import Testing
 import TestSupport
@@ -64,6 +65,23 @@ import TestSupport
         let importEvents = try httpRequest(port: port, "GET", "/events?subject=/imports/\(importId)&limit=10").requireDataArray()
         #expect(importEvents.first.map { Self.parts($0.string("traceparent"))[safe: 1] == trace.id } == true,
                 "the work the job did is in the trace too: \(importEvents)")
+    }
+
+    @Test func aWebhookDeliveryOfAnEventCarriesTheTraceOfTheChange() throws {
+        let receiver = try WebhookReceiver { _, _ in .ok }
+        defer { receiver.stop() }
+        let database = try WebhookTesting.newDatabase()
+        defer { database.drop() }
+        let app = try WebhookTesting.start(database)
+        defer { app.stop() }
+        _ = try WebhookTesting.create(app.port, url: receiver.url(), types: ["insikt.import.created"])
+        let trace = Self.newTrace()
+        let r = try httpRequest(port: app.port, "POST", "/imports", headers: [("traceparent", trace.header)], json: WebhookTesting.twoCitizens)
+        #expect(r.status == 201, "\(r.summary)")
+        let received = receiver.waitFor(1)
+        let delivered = try #require(received.first, "no delivery arrived")
+        #expect(delivered.headers["traceparent"] == delivered.json?.string("traceparent"), "\(delivered.headers)")
+        #expect(Self.parts(delivered.headers["traceparent"])[safe: 1] == trace.id, "\(delivered.headers)")
     }
 
     /// jobs.md: the log is in time order; the outcome line and the job's last event are at

@@ -22,7 +22,9 @@ final class AccessLog {
             return
         case .text:
             let ms = (seconds * 1_000_000).rounded() / 1000
-            buffer.append(contentsOf: "\(method) \(path) \(status) \(bytes) \(ms)ms \(requestId) \(trace.traceparent) \(callerId ?? "-")\n".utf8)
+            buffer.append(contentsOf: "\(method) \(path) \(status) \(bytes) \(ms)ms \(requestId) ".utf8)
+            trace.append(to: &buffer)
+            buffer.append(contentsOf: " \(callerId ?? "-")\n".utf8)
         case .json:
             var writer = JSONWriter(capacity: 160)
             writer.raw("{\"method\":"); writer.string(method.description)

@@ -127,7 +127,7 @@ extension Connection {
         }
         let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body,
                               requestId: exchange.requestId, trace: exchange.trace, parameters: parameters, caller: exchange.caller,
-                              shownPath: configuration.shownPath(path))
+                              redactedPrefixes: configuration.accessLogRedactedPrefixes)
         let threshold = configuration.compressionThreshold
         switch route.execution {
         case .eventLoop where !framing.hasBody:

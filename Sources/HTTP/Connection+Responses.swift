@@ -93,7 +93,9 @@ extension Connection {
             field("Content-Length", String(response.body.count))
         }
         field("X-Request-Id", exchange.requestId)
-        field("traceresponse", exchange.trace.traceparent)
+        add("traceresponse: ")
+        exchange.trace.append(to: &out)
+        out.append(0x0D); out.append(0x0A)
         for (name, value) in exchange.gateHeaders { field(name, value) }
         if closeAfterWrite {
             field("Connection", "close")

@@ -16,13 +16,17 @@ public final class Request: @unchecked Sendable {
     public let parameters: PathParameters
     /// Who sent it, when the route needs a key and the gate found one.
     public let caller: Caller?
-    /// The path as a log line may show it (a secret in it replaced by `…`).
-    let shownPath: String
+    /// Path prefixes whose rest is a secret (share links), for `shownPath`.
+    let redactedPrefixes: [String]
+
+    /// The path as a log line may show it (a secret in it replaced by `…`); made only when logged.
+    var shownPath: String { ServerConfiguration.shownPath(path, redacting: redactedPrefixes) }
 
     init(method: HTTPMethod, path: String, query: String?, headers: Headers, body: RequestBody,
-         requestId: String, trace: TraceContext, parameters: PathParameters, caller: Caller?, shownPath: String) {
+         requestId: String, trace: TraceContext, parameters: PathParameters, caller: Caller?,
+         redactedPrefixes: [String]) {
+        self.redactedPrefixes = redactedPrefixes
         self.caller = caller
-        self.shownPath = shownPath
         self.method = method
         self.path = path
         self.query = query

@@ -49,7 +49,7 @@ extension ServerConfiguration {
     }
 
     static func shownPath(_ path: String, redacting prefixes: [String]) -> String {
-        guard let prefix = prefixes.first(where: { path.hasPrefix($0) && path.count > $0.count }) else { return path }
+        guard let prefix = prefixes.first(where: { path.utf8.count > $0.utf8.count && path.hasPrefix($0) }) else { return path }
         return prefix + "…"
     }
 }

@@ -19,7 +19,29 @@ public struct TraceContext: Sendable, Equatable {
 
     /// The `traceparent` header value of this span: what goes on events, jobs and webhooks.
     public var traceparent: String {
-        "00-" + traceId + "-" + spanId + "-" + Hex.text(UInt64(flags)).suffix(2)
+        String(unsafeUninitializedCapacity: 55) { out in
+            write(into: out)
+            return 55
+        }
+    }
+
+    /// Appends the 55 bytes of `traceparent` (the answer's header and the access log write them
+    /// straight into their buffers: no string on the request path).
+    func append(to bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 55))
+        bytes.withUnsafeMutableBufferPointer { write(into: UnsafeMutableBufferPointer(rebasing: $0[start...])) }
+    }
+
+    /// `00-<trace id>-<span id>-<flags>` into the first 55 bytes of `out`.
+    private func write(into out: UnsafeMutableBufferPointer<UInt8>) {
+        out[0] = 0x30; out[1] = 0x30; out[2] = 0x2D
+        Hex.write(traceHigh, digits: 16, into: out, at: 3)
+        Hex.write(traceLow, digits: 16, into: out, at: 19)
+        out[35] = 0x2D
+        Hex.write(span, digits: 16, into: out, at: 36)
+        out[52] = 0x2D
+        Hex.write(UInt64(flags), digits: 2, into: out, at: 53)
     }
 
     /// A `traceparent` value as read (version 00 and later, W3C Trace Context §3.2), keeping its
@@ -46,16 +68,20 @@ public struct TraceContext: Sendable, Equatable {
 
 /// Lowercase hexadecimal, as Trace Context writes it (uppercase is invalid there).
 enum Hex {
-    static let digits = Array("0123456789abcdef".utf8)
-
     static func text(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { out in
-            var v = value
-            for i in stride(from: 15, through: 0, by: -1) {
-                out[i] = digits[Int(v & 0xF)]
-                v >>= 4
-            }
+            write(value, digits: 16, into: out, at: 0)
             return 16
+        }
+    }
+
+    /// The last `digits` hex digits of `value` into `out` from `at`.
+    static func write(_ value: UInt64, digits: Int, into out: UnsafeMutableBufferPointer<UInt8>, at: Int) {
+        var v = value
+        for i in stride(from: at + digits - 1, through: at, by: -1) {
+            let digit = UInt8(truncatingIfNeeded: v & 0xF)
+            out[i] = digit < 10 ? 0x30 + digit : 0x57 + digit
+            v >>= 4
         }
     }
 

@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CitizensTests", dependencies: ["Citizens", "Dates", "TestSupport"]),
-        .testTarget(name: "AirportsTests", dependencies: ["Airports"]),
+        .testTarget(name: "AirportsTests", dependencies: ["Airports", "HTTP"]),
         .testTarget(name: "AccessTests", dependencies: ["Access", "HTTP"]),
         .testTarget(name: "DemandTests", dependencies: ["Dates", "Demand", "HTTP", "JSON", "Postgres", "TestSupport"]),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),

@@ -18,7 +18,7 @@ public struct AirportLinkHandlers: Sendable {
 
     /// `GET /airports/create?name=...`: 202 with the confirmation link.
     public func stageCreate(_ request: Request) throws -> Response {
-        let items = try AirportRequests.onlyParameters(request, AirportLinkHandlers.fieldParameters)
+        let items = try request.queryItems(allowed: AirportLinkHandlers.fieldParameters)
         let fields = try AirportFields.fromQuery(items, allowID: true)
         try fields.requireComplete()
         var id: Int64?
@@ -29,7 +29,7 @@ public struct AirportLinkHandlers: Sendable {
     /// `GET /airports/{id}/update?field=value`: 202 with the confirmation link.
     public func stageUpdate(_ request: Request) throws -> Response {
         let id = try request.parameters.int("id")
-        let items = try AirportRequests.onlyParameters(request, AirportLinkHandlers.fieldParameters.subtracting(["id"]))
+        let items = try request.queryItems(allowed: AirportLinkHandlers.fieldParameters.subtracting(["id"]))
         let fields = try AirportFields.fromQuery(items, allowID: false)
         guard !fields.isEmpty else { throw HTTPError.badRequest("Name at least one field to change.") }
         try fields.requireNoNullRequired()
@@ -53,7 +53,7 @@ public struct AirportLinkHandlers: Sendable {
     /// `GET` or `POST /confirmations/{token}`: applies the staged change once. HEAD only looks.
     public func confirm(_ request: Request) throws -> Response {
         let token = try request.parameters.string("token")
-        _ = try AirportRequests.onlyParameters(request, [])
+        _ = try request.queryItems(allowed: [])
         guard ConfirmationToken.isWellFormed(token) else { throw HTTPError.notFound("No such confirmation link.") }
         let consume = request.method != .HEAD
         return try AirportRequests.run(nil) {
@@ -75,7 +75,7 @@ public struct AirportLinkHandlers: Sendable {
     /// `GET /airports/{id}/delete`: sets the delete flag; the record stays.
     public func deleteFlag(_ request: Request) throws -> Response {
         let id = try request.parameters.int("id")
-        _ = try AirportRequests.onlyParameters(request, [])
+        _ = try request.queryItems(allowed: [])
         let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, actor: EventActor(request)) }
         var response = Response.json(200, AirportJSON.single(result) { w in
             w.raw(",\"restore\":"); w.string("/airports/\(id)/restore")
@@ -87,7 +87,7 @@ public struct AirportLinkHandlers: Sendable {
     /// `GET /airports/{id}/restore`: clears the delete flag.
     public func restore(_ request: Request) throws -> Response {
         let id = try request.parameters.int("id")
-        _ = try AirportRequests.onlyParameters(request, [])
+        _ = try request.queryItems(allowed: [])
         let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, actor: EventActor(request)) }
         return AirportRequests.airport(200, result)
     }

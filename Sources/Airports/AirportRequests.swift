@@ -48,15 +48,4 @@ enum AirportRequests {
         }
         return value
     }
-
-    /// Refuses query parameters a path does not take.
-    static func onlyParameters(_ request: Request, _ allowed: Set<String>) throws -> [(name: String, value: String)] {
-        let items = try request.queryItems()
-        var unknown = ProblemList()
-        for item in items where !allowed.contains(item.name) {
-            unknown.append(ProblemField(pointer: nil, detail: "unknown parameter", extra: [("parameter", .string(item.name))]))
-        }
-        guard unknown.isEmpty else { throw unknown.badRequest("Unknown query parameters.") }
-        return items
-    }
 }

@@ -14,58 +14,41 @@ public struct ListAirportsHandler: Sendable {
     }
 
     public func handle(_ request: Request) throws -> Response {
-        let items = try AirportRequests.onlyParameters(request, ListAirportsHandler.parameters)
+        var query = try QueryParameters(request, allowed: ListAirportsHandler.parameters)
         var filters = AirportsRepository.Filters()
-        var errors = ProblemList()
-        var seen = Set<String>()
         var point: (latitude: Double, longitude: Double)?
         var withinKm: Double?
         var cursor: NearCursor?
-        for item in items {
-            guard seen.insert(item.name).inserted else {
-                errors.append(ProblemField(pointer: nil, detail: "given more than once", extra: [("parameter", .string(item.name))]))
-                continue
-            }
+        for item in query.items {
             switch item.name {
             case "country": filters.country = item.value
             case "city": filters.city = item.value
             case "iata": filters.iata = item.value
             case "icao": filters.icao = item.value
             case "q": filters.nameContains = item.value
-            case "limit":
-                if let limit = Int(item.value), (1...1000).contains(limit) { filters.limit = limit } else {
-                    errors.append(ProblemField(pointer: nil, detail: "must be an integer from 1 to 1000", extra: [("parameter", .string("limit"))]))
-                }
-            case "after":
-                if let after = Int64(item.value), after >= 0 { filters.after = after } else {
-                    errors.append(ProblemField(pointer: nil, detail: "must be an airport id", extra: [("parameter", .string("after"))]))
-                }
-            case "include_deleted":
-                if item.value == "true" || item.value == "false" { filters.includeDeleted = item.value == "true" } else {
-                    errors.append(ProblemField(pointer: nil, detail: "must be true or false", extra: [("parameter", .string("include_deleted"))]))
-                }
-            case "near":
-                point = NearQuery.point(item.value, problems: &errors)
-            case "within_km":
-                withinKm = NearQuery.radius(item.value, problems: &errors)
+            case "limit": filters.limit = query.pageLimit(item) ?? filters.limit
+            case "after": filters.after = query.position(item, "an airport id") ?? filters.after
+            case "include_deleted": filters.includeDeleted = query.bool(item) ?? filters.includeDeleted
+            case "near": point = NearQuery.point(item, &query)
+            case "within_km": withinKm = NearQuery.radius(item, &query)
             case "cursor":
-                if let value = NearCursor(item.value) { cursor = value } else {
-                    errors.append(NearQuery.problem("cursor", "must be the cursor of a next link, unchanged; follow next to page on"))
-                }
+                cursor = NearCursor(item.value)
+                if cursor == nil { query.refuse("cursor", "must be the cursor of a next link, unchanged; follow next to page on") }
             default: break
             }
         }
-        if !seen.contains("near") {
-            if seen.contains("within_km") {
-                errors.append(NearQuery.problem("within_km", "needs near=<latitude>,<longitude>, the point to measure from, e.g. near=37.619,-122.375&within_km=83"))
+        if !query.given.contains("near") {
+            if query.given.contains("within_km") {
+                query.refuse("within_km", "needs near=<latitude>,<longitude>, the point to measure from, e.g. near=37.619,-122.375&within_km=83")
             }
-            if seen.contains("cursor") {
-                errors.append(NearQuery.problem("cursor", "pages by distance only with near; without near, pages continue with after=<id>"))
+            if query.given.contains("cursor") {
+                query.refuse("cursor", "pages by distance only with near; without near, pages continue with after=<id>")
             }
-        } else if seen.contains("after") {
-            errors.append(NearQuery.problem("after", "pages by id; with near, pages continue with the cursor of the next link"))
+        } else if query.given.contains("after") {
+            query.refuse("after", "pages by id; with near, pages continue with the cursor of the next link")
         }
-        guard errors.isEmpty else { throw errors.badRequest("The query is not valid.") }
+        try query.check()
+        let items = query.items
 
         let representation = AirportRepresentation.of(request)
         var response: Response

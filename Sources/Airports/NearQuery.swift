@@ -24,36 +24,32 @@ public struct NearQuery: Sendable {
     /// The point as a geography parameter (EWKT: longitude first).
     var pointParameter: String { "SRID=4326;POINT(\(longitude) \(latitude))" }
 
-    /// The point of `near`; nil after adding the problem to `problems`.
-    static func point(_ text: String, problems: inout ProblemList) -> (latitude: Double, longitude: Double)? {
+    /// The point of `near`; nil after refusing it in `query`.
+    static func point(_ item: QueryParameters.Item, _ query: inout QueryParameters) -> (latitude: Double, longitude: Double)? {
         let example = "send near=<latitude>,<longitude> in decimal degrees, e.g. near=37.619,-122.375"
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let parts = item.value.split(separator: ",", omittingEmptySubsequences: false)
         guard parts.count == 2, let latitude = number(parts[0]), let longitude = number(parts[1]) else {
-            problems.append(problem("near", "must be two numbers separated by a comma: \(example)"))
+            query.refuse(item.name, "must be two numbers separated by a comma: \(example)")
             return nil
         }
         guard (-90...90).contains(latitude) else {
-            problems.append(problem("near", "the latitude (the first number) must be from -90 to 90; \(example)"))
+            query.refuse(item.name, "the latitude (the first number) must be from -90 to 90; \(example)")
             return nil
         }
         guard (-180...180).contains(longitude) else {
-            problems.append(problem("near", "the longitude (the second number) must be from -180 to 180; \(example)"))
+            query.refuse(item.name, "the longitude (the second number) must be from -180 to 180; \(example)")
             return nil
         }
         return (latitude, longitude)
     }
 
-    /// The radius of `within_km`; nil after adding the problem to `problems`.
-    static func radius(_ text: String, problems: inout ProblemList) -> Double? {
-        guard let km = number(Substring(text)), km > 0, km <= maxWithinKm else {
-            problems.append(problem("within_km", "must be a number of kilometres greater than 0 and at most 20000, e.g. within_km=83"))
+    /// The radius of `within_km`; nil after refusing it in `query`.
+    static func radius(_ item: QueryParameters.Item, _ query: inout QueryParameters) -> Double? {
+        guard let km = number(Substring(item.value)), km > 0, km <= maxWithinKm else {
+            query.refuse(item.name, "must be a number of kilometres greater than 0 and at most 20000, e.g. within_km=83")
             return nil
         }
         return km
-    }
-
-    static func problem(_ parameter: String, _ detail: String) -> ProblemField {
-        ProblemField(pointer: nil, detail: detail, extra: [("parameter", .string(parameter))])
     }
 
     /// A decimal number (spaces around it allowed); not `inf`, `nan` or hex.

@@ -12,8 +12,8 @@ public struct DemandHandler: Sendable {
     public func handle(_ request: Request) throws -> Response {
         let importId = try request.parameters.int("import_id")
         let svg = try request.wantsSVG()
-        let items = try request.queryItems(allowed: DemandQuery.parameterNames.union(["format"])).filter { $0.name != "format" }
-        let query = try DemandQuery(items: items, today: .todayUTC())
+        var parameters = try QueryParameters(request, allowed: DemandQuery.parameterNames.union(["format"]))
+        let query = try DemandQuery(&parameters, today: .todayUTC())
         do {
             let report = try repository.report(importId: importId, query)
             if svg { return .svg(DemandChart.svg(importId: importId, report)) }

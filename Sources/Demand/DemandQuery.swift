@@ -17,39 +17,31 @@ public struct DemandQuery: Equatable, Sendable {
         self.country = country
     }
 
-    /// From the query's items (names already checked against `parameterNames`); a 400 lists
-    /// every parameter that is wrong and says what it must be.
-    public init(items: [(name: String, value: String)], today: CivilDate) throws {
+    /// From the query's parameters (read by `QueryParameters`, which refused unknown and repeated
+    /// names); a 400 lists every parameter that is wrong and says what it must be. Other allowed
+    /// names (the chart's `format`) are left to their readers.
+    public init(_ query: inout QueryParameters, today: CivilDate) throws {
         asOf = today
-        var errors: [ProblemField] = []
-        var seen = Set<String>()
-        func fail(_ name: String, _ detail: String) {
-            errors.append(ProblemField(pointer: nil, detail: detail, extra: [("parameter", .string(name))]))
-        }
-        for item in items {
-            guard seen.insert(item.name).inserted else {
-                fail(item.name, "given more than once")
-                continue
-            }
+        for item in query.items {
             switch item.name {
             case "age_groups":
                 if let groups = AgeGroups(parameter: item.value) { ageGroups = groups } else {
-                    fail("age_groups", "must be \(AgeGroups.boundCount.lowerBound) to \(AgeGroups.boundCount.upperBound) "
+                    query.refuse("age_groups", "must be \(AgeGroups.boundCount.lowerBound) to \(AgeGroups.boundCount.upperBound) "
                         + "whole numbers from \(AgeGroups.boundRange.lowerBound) to \(AgeGroups.boundRange.upperBound) "
                         + "in ascending order, separated by commas, e.g. 18,25,35,45,55,65 (got \"\(item.value)\")")
                 }
             case "as_of":
                 if let date = CivilDate(iso: item.value) { asOf = date } else {
-                    fail("as_of", "must be a calendar date as YYYY-MM-DD, e.g. 2024-03-01 (got \"\(item.value)\")")
+                    query.refuse("as_of", "must be a calendar date as YYYY-MM-DD, e.g. 2024-03-01 (got \"\(item.value)\")")
                 }
             case "country":
                 if PlaceName.isValid(item.value) { country = item.value } else {
-                    fail("country", PlaceName.rule)
+                    query.refuse("country", PlaceName.rule)
                 }
             default:
-                fail(item.name, "unknown parameter")
+                break
             }
         }
-        guard errors.isEmpty else { throw HTTPError.badRequest("The query is not valid.", errors: errors) }
+        try query.check()
     }
 }

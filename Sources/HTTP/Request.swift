@@ -60,15 +60,11 @@ public final class Request: @unchecked Sendable {
         return items
     }
 
-    /// The query's items, refusing names outside `allowed` with a 400 that lists each of them.
+    /// The query's items, refusing names outside `allowed` with a 400 that lists each of them
+    /// (`QueryParameters`, for a route that reads no parameter or reads them its own way).
     public func queryItems(allowed: Set<String>) throws -> [(name: String, value: String)] {
         let items = try queryItems()
-        let unknown = items.filter { !allowed.contains($0.name) }
-        guard unknown.isEmpty else {
-            throw HTTPError.badRequest("Unknown query parameters.", errors: unknown.map {
-                ProblemField(pointer: nil, detail: "unknown parameter", extra: [("parameter", .string($0.name))])
-            })
-        }
+        _ = try QueryParameters(items: items, allowed: allowed)
         return items
     }
 }

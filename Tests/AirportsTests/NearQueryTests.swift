@@ -1,13 +1,16 @@
 @testable import Airports
+import HTTP
 import Testing
 
 /// The parsing of `near`, `within_km` and `cursor`, the cursor's round trip, and the Accept
 /// negotiation of GeoJSON, without a server.
 @Suite struct NearQueryTests {
+    func query() -> QueryParameters? { try? QueryParameters(items: [], allowed: []) }
+
     func point(_ text: String) -> (latitude: Double, longitude: Double)? {
-        var problems = ProblemList()
-        let value = NearQuery.point(text, problems: &problems)
-        #expect((value == nil) == !problems.isEmpty, "\(text): a value or a problem")
+        guard var query = query() else { return nil }
+        let value = NearQuery.point(("near", text), &query)
+        #expect((value == nil) == ((try? query.check()) == nil), "\(text): a value or a problem")
         return value
     }
 
@@ -21,15 +24,15 @@ import Testing
     }
 
     @Test func radiiAreAboveZeroUpTo20000Km() {
-        var problems = ProblemList()
-        #expect(NearQuery.radius("83", problems: &problems) == 83)
-        #expect(NearQuery.radius("20000", problems: &problems) == 20_000)
-        #expect(NearQuery.radius("0.001", problems: &problems) == 0.001)
-        #expect(problems.isEmpty)
+        guard var query = query() else { return }
+        #expect(NearQuery.radius(("within_km", "83"), &query) == 83)
+        #expect(NearQuery.radius(("within_km", "20000"), &query) == 20_000)
+        #expect(NearQuery.radius(("within_km", "0.001"), &query) == 0.001)
+        #expect((try? query.check()) != nil)
         for bad in ["0", "-1", "20000.01", "1e9", "km", ""] {
-            var problems = ProblemList()
-            #expect(NearQuery.radius(bad, problems: &problems) == nil, "\(bad)")
-            #expect(problems.count == 1)
+            guard var query = self.query() else { return }
+            #expect(NearQuery.radius(("within_km", bad), &query) == nil, "\(bad)")
+            #expect((try? query.check()) == nil)
         }
     }
 

@@ -15,11 +15,17 @@ final class Replica: Sendable {
         let checkedAt: Double
     }
 
-    /// Asked of a replica before it serves a read, on the pool it serves it from.
+    /// Asked of a replica before it serves a read, on the pool it serves it from. Its lag is 0
+    /// while it streams from a primary and has replayed all it received; else the age of the
+    /// last transaction it replayed. A standby cut off from its primary (or following a new one
+    /// it has not reached yet) has replayed all it received too, so it must be streaming to count
+    /// as current (`status` is visible to superusers and pg_read_all_stats; without it, a WAL
+    /// receiver's presence is taken for streaming).
     static let stateQuery = """
         SELECT pg_is_in_recovery(),
                coalesce(pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0'), 0)::bigint,
-               CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+               CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn()
+                         AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE coalesce(status, 'streaming') = 'streaming') THEN 0
                     ELSE coalesce(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 1e9) END::float8
         """
 

@@ -107,6 +107,24 @@ import TestSupport
         #expect(try rig.metric(#"db_replica_fallbacks_total{reason="lag"}"#) ?? 0 >= 1)
     }
 
+    /// What a server sees when it reaches a node that does not (or no longer, or not yet) take
+    /// writes in a failover: 25006. It is a 503 to retry, not a 500.
+    @Test func aWriteThatReachesAStandbyIsA503() throws {
+        let rig = try Rig(maxLag: 1)
+        let onStandby = try TestEnvironment.startApplication(databaseURL: rig.standby.url) { $0.migrateOnStart = false }
+        defer { onStandby.stop() }
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = try httpRequest(port: onStandby.port, "GET", "/readyz").status == 200
+            if !ready { usleep(50_000) }
+        }
+        #expect(ready, "the standby has the schema the primary's server migrated")
+        let write = try httpRequest(port: onStandby.port, "POST", "/airports",
+                                    json: #"{"name": "Standby Field", "city": "Rig", "country": "S", "latitude": 1.5, "longitude": 2.5}"#)
+        #expect(write.status == 503, "\(write.summary)")
+        #expect(write.header("Retry-After") != nil)
+    }
+
     @Test func aMalformedTokenIsTheClientsMistake() throws {
         let rig = try Rig(maxLag: 1)
         let read = try httpRequest(port: rig.port, "GET", "/imports", headers: [(ConsistencyToken.header, "yesterday")], key: rig.reader)

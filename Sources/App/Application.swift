@@ -147,6 +147,7 @@ public final class Application: @unchecked Sendable {
             if database.isMigrated { try? keys.refresh() }
             keys.start()
         }
+        reads.start()
         eventNotifier.start()
         eventRetention.start()
         webhooks.start()
@@ -160,6 +161,7 @@ public final class Application: @unchecked Sendable {
         jobRunners.stop()
         jobRetention.stop()
         keys.stop()
+        reads.stop()
         eventNotifier.stop()
         eventRetention.stop()
         webhooks.stop()

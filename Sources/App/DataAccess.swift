@@ -70,8 +70,7 @@ struct DataAccess: Sendable {
                     return
                 }
                 reads.replicas[index].remember(state)
-                verdict.reason = !state.inRecovery ? .unavailable : state.lag > reads.settings.maxLag ? .lag
-                    : token.map { state.replayed < $0 } == true ? .token : nil
+                verdict.reason = reads.unfit(state, for: token)
             }
             handler(request, connection) { result in
                 if verdict.reason == nil, case .failure(let error as PostgresError) = result, error.isUnavailable || error.isTransient {

@@ -17,10 +17,16 @@ public struct ReadSettings: Sendable {
 }
 
 /// Decides where each read of a route that may read from a replica goes, and gives every write's
-/// answer its consistency token. A read goes to a replica that is a standby within the maximum
-/// lag and has replayed the newest token the caller holds (the one it sends, or the newest this
-/// server gave its API key); else, after waiting up to `wait` for one when a token is the only
-/// thing missing, to the primary.
+/// answer its consistency token. A read goes to a streaming standby within the maximum lag that
+/// has replayed the newest token the caller holds (the one it sends, or the newest this server
+/// gave its API key); else, after waiting up to `wait` for one when a token is the only thing
+/// missing, to the primary.
+///
+/// A replica's lag is measured against the primary itself: a thread samples the primary's log
+/// position every `sampleInterval`, and a replica that has replayed the position of a sample
+/// taken at time t has every commit from before t: it is at most now - t behind. (The replica's
+/// own view, received = replayed, says "current" also when it has just reconnected and not yet
+/// received what it missed.)
 public final class ReplicaReads: Sendable {
     enum Target: Sendable {
         case primary
@@ -39,6 +45,10 @@ public final class ReplicaReads: Sendable {
     let settings: ReadSettings
     let primary: PostgresPool
     let replicas: [Replica]
+    let sampleInterval: Double
+    /// The primary's log position now and then, oldest first: (monotonic time, position).
+    private let samples = Mutex<[(at: Double, position: UInt64)]>([])
+    private let sampler = PeriodicTask()
     private let turn = Atomic<Int>(0)
     /// Per API key, the newest token this server handed out.
     private let newestTokens = Mutex<[String: ConsistencyToken]>([:])
@@ -53,8 +63,49 @@ public final class ReplicaReads: Sendable {
         self.settings = settings
         self.primary = primary
         let urls = settings.url.map { ConnectionString.oneForEachHost($0) ?? [$0] } ?? []
-        let freshFor = min(0.05, max(0.001, settings.maxLag / 4))
-        replicas = urls.map { Replica(pool: replicaPool($0), freshFor: freshFor) }
+        let interval = min(0.05, max(0.005, settings.maxLag / 4))
+        sampleInterval = interval
+        replicas = urls.map { Replica(pool: replicaPool($0), freshFor: interval) }
+    }
+
+    func start() {
+        guard !replicas.isEmpty else { return }
+        sampler.start(name: "replica-lag", every: sampleInterval) { [self] in samplePrimary() }
+    }
+
+    func stop() {
+        sampler.stop()
+    }
+
+    /// Notes the primary's position; while it cannot be reached the samples only age.
+    private func samplePrimary() {
+        guard let position = try? primary.withConnection({ try currentPosition($0) }) else { return }
+        let now = Replica.now()
+        samples.withLock { samples in
+            samples.append((now, position))
+            // Enough to judge any lag up to the maximum, and a little more.
+            let horizon = now - settings.maxLag - 1
+            if let keep = samples.firstIndex(where: { $0.at >= horizon }), keep > 0 { samples.removeFirst(keep) }
+        }
+    }
+
+    private func currentPosition(_ connection: PostgresConnection) throws -> UInt64 {
+        UInt64(max(0, try connection.query("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint").int(0, 0) ?? 0))
+    }
+
+    /// How far behind the primary a replica that has replayed `replayed` is: the age of the
+    /// newest sample it has replayed; infinite when it has replayed none.
+    func lag(_ replayed: ConsistencyToken) -> Double {
+        let newest = samples.withLock { samples in samples.last { $0.position <= replayed.position }?.at }
+        return newest.map { Replica.now() - $0 } ?? .infinity
+    }
+
+    /// Why a replica in `state` may not serve a read that must see `token`; nil when it may.
+    func unfit(_ state: Replica.State, for token: ConsistencyToken?) -> Fallback? {
+        guard state.inRecovery && state.streaming else { return .unavailable }
+        if lag(state.replayed) > settings.maxLag { return .lag }
+        if let token, state.replayed < token { return .token }
+        return nil
     }
 
     // MARK: reads
@@ -79,11 +130,15 @@ public final class ReplicaReads: Sendable {
             var behind = false, lagging = false
             for step in 0..<replicas.count {
                 let index = (first + step) % replicas.count
-                guard let state = replicas[index].state(replayed: token), state.inRecovery else { continue }
-                if state.lag > settings.maxLag { lagging = true; continue }
-                if let token, state.replayed < token { behind = true; continue }
-                if waited { noteWait(since: start) }
-                return .replica(index)
+                guard let state = replicas[index].state(replayed: token) else { continue }
+                switch unfit(state, for: token) {
+                case .lag?: lagging = true
+                case .token?: behind = true
+                case .unavailable?: break
+                case nil:
+                    if waited { noteWait(since: start) }
+                    return .replica(index)
+                }
             }
             let now = Replica.now()
             guard behind, now < deadline else {
@@ -124,10 +179,8 @@ public final class ReplicaReads: Sendable {
     /// After a write committed: the token of the primary's log position now (its commit is
     /// within it), remembered for the caller's key. nil when the primary cannot say.
     func tokenAfterWrite(by caller: Caller?) -> ConsistencyToken? {
-        guard let position = try? primary.withConnection({
-            try $0.query("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint").int(0, 0)
-        }) else { return nil }
-        let token = ConsistencyToken(position: UInt64(max(0, position)))
+        guard let position = try? primary.withConnection({ try currentPosition($0) }) else { return nil }
+        let token = ConsistencyToken(position: position)
         if let key = caller?.id {
             newestTokens.withLock { tokens in
                 if tokens[key].map({ $0 < token }) ?? true { tokens[key] = token }

@@ -580,6 +580,8 @@ def replica_share():
     if status != 200:
         return None
     counts = {}
+    print("[cluster] app2's reads: " + ", ".join(line for line in body.decode().splitlines()
+                                                 if line.startswith(("db_reads_total", "db_replica_"))), flush=True)
     for line in body.decode().splitlines():
         for target in ("primary", "replica"):
             if line.startswith(f'db_reads_total{{target="{target}"}} '):

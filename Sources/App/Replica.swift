@@ -63,7 +63,16 @@ final class Replica: Sendable {
         known.withLock { $0 = (nil, Replica.now() + restAfterFailure) }
     }
 
-    var isResting: Bool { known.withLock { Replica.now() < $0.restUntil } }
+    /// Worth trying for a read that cannot wait: not resting after a failure, and not known (in
+    /// the last second) to be a primary or cut off from one.
+    var looksUsable: Bool {
+        known.withLock { known in
+            let now = Replica.now()
+            guard now >= known.restUntil else { return false }
+            guard let state = known.state, now - state.checkedAt < 1 else { return true }
+            return state.inRecovery && state.streaming
+        }
+    }
 
     func remember(_ state: State?) {
         guard let state else { return }

@@ -151,10 +151,10 @@ public final class ReplicaReads: Sendable {
         }
     }
 
-    /// The next replica in turn that is not resting after a failure (for reads that cannot wait).
+    /// The next replica in turn that looks usable (for reads that cannot wait).
     func nextReplica() -> Int? {
         let first = turn.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
-        return (0..<replicas.count).map { (first + $0) % replicas.count }.first { !replicas[$0].isResting }
+        return (0..<replicas.count).map { (first + $0) % replicas.count }.first { replicas[$0].looksUsable }
     }
 
     func served(by target: Target) {

@@ -568,6 +568,20 @@ def patroni_status(address, path):
         connection.close()
 
 
+def how_rejoined(node):
+    """What Patroni's log on `node` says it did to follow the new leader."""
+    try:
+        with open(f"{args.rig}/{node}/patroni.log", errors="replace") as log:
+            text = log.read()
+    except OSError:
+        return "its log is not readable"
+    if "pg_rewind exit code=0" in text:
+        return "pg_rewind"
+    if "Removing data directory" in text:
+        return "a fresh copy after pg_rewind failed"
+    return "no rewind needed"
+
+
 def leaders():
     """The database nodes whose Patroni says they lead (GET /primary answers 200)."""
     return [name for name, address in args.nodes.items() if patroni_status(address, "/primary") == 200]
@@ -705,7 +719,7 @@ def patroni_steps(began):
             return False
     rejoined = wait_until(streams_from_leader, 90)
     print(f"[cluster] {time.monotonic() - began:5.1f} s: {new} "
-          + ("rejoined as a replica, streaming from the leader" if rejoined else "did not rejoin"), flush=True)
+          + (f"rejoined as a replica, streaming from the leader ({how_rejoined(new)})" if rejoined else "did not rejoin"), flush=True)
     if not rejoined:
         fail(f"{new} did not rejoin as a replica within 90 s of the partition's end")
     final = leaders()
@@ -727,6 +741,7 @@ def main():
     for name in ("--db-nodes", "--kill-node", "--cut", "--heal", "--probe", "--app2"):
         parser.add_argument(name, help="the Patroni rig (--db-nodes: name=address,...; the commands get a node's name)")
     parser.add_argument("--ttl", type=float, default=10, help="Patroni's TTL in the rig")
+    parser.add_argument("--rig", default="/tmp/insikt-rig", help="the rig's directory (the nodes' Patroni logs)")
     for name in ("--app1-pid", "--app2-pid"):
         parser.add_argument(name, type=int, required=True, help="the server's process id (the jobs' log names servers by it)")
     parser.add_argument("--job-lease", type=float, required=True, help="the servers' --job-lease")

@@ -247,7 +247,7 @@ test_patroni() {
     local me="$ROOT/scripts/cluster"
     in_ns client python3 "$ROOT/scripts/cluster.d/load.py" --patroni \
         --base "http://$NET.30" --key "$(cat "$ADMIN_KEY_FILE")" --receiver "$NET.40:9000" \
-        --psql "$PG_BIN/psql" --db-nodes "db1=$NET.11,db2=$NET.12,db3=$NET.13" --ttl "$PATRONI_TTL" \
+        --psql "$PG_BIN/psql" --db-nodes "db1=$NET.11,db2=$NET.12,db3=$NET.13" --ttl "$PATRONI_TTL" --rig "$RIG" \
         --app1 "http://$NET.21:8080" --app2 "http://$NET.22:8080" \
         --app1-pid "$(cat "$RIG/app1.pid")" --app2-pid "$(cat "$RIG/app2.pid")" --job-lease "$JOB_LEASE" \
         --kill-app "$me _lose app1" --kill-node "$me _lose" --cut "$me _cut" --heal "$me _heal" --probe "$me _probe"

@@ -9,6 +9,10 @@ public struct ConsistencyToken: Comparable, Sendable, CustomStringConvertible {
     /// Bytes from the start of the log.
     public let position: UInt64
 
+    /// For a write whose commit's position could not be learnt (the primary went away right
+    /// after it): no replica ever reaches it, so a read sending it back goes to the primary.
+    public static let unknown = ConsistencyToken(position: .max)
+
     public init(position: UInt64) {
         self.position = position
     }

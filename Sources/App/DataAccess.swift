@@ -12,7 +12,8 @@ struct DataAccess: Sendable {
     func write(_ handler: @escaping Handler) -> Handler {
         database.guarded { [reads] request in
             var response = try handler(request)
-            if (200..<300).contains(response.status), let token = reads.tokenAfterWrite(by: request.caller) {
+            if (200..<300).contains(response.status) {
+                let token = reads.tokenAfterWrite(by: request.caller) ?? .unknown
                 response.headers.add(ConsistencyToken.header, token.description)
             }
             return response

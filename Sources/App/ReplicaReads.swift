@@ -121,6 +121,7 @@ public final class ReplicaReads: Sendable {
     /// replay it.
     func target(seeing token: ConsistencyToken?) -> Target {
         guard !replicas.isEmpty else { return .primary }
+        if token == .unknown { return fellBack(.token) }
         let start = Replica.now()
         let deadline = start + (token == nil ? 0 : settings.wait)
         let first = turn.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
@@ -177,7 +178,8 @@ public final class ReplicaReads: Sendable {
     // MARK: writes
 
     /// After a write committed: the token of the primary's log position now (its commit is
-    /// within it), remembered for the caller's key. nil when the primary cannot say.
+    /// within it), remembered for the caller's key. nil when the primary cannot say (the
+    /// answer then carries `ConsistencyToken.unknown`, which is not remembered).
     func tokenAfterWrite(by caller: Caller?) -> ConsistencyToken? {
         guard let position = try? primary.withConnection({ try currentPosition($0) }) else { return nil }
         let token = ConsistencyToken(position: position)

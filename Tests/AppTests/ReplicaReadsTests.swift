@@ -64,6 +64,9 @@ import TestSupport
         #expect(withToken.status == 200, "with the token the write is seen (the primary serves it after the wait): \(withToken.summary)")
         #expect(try rig.metric("db_replica_waits_total") ?? 0 >= 1)
         #expect(try rig.metric(#"db_replica_fallbacks_total{reason="token"}"#) ?? 0 >= 1)
+        let unknown = try httpRequest(port: rig.port, "GET", "/imports/\(importId)",
+                                      headers: [(ConsistencyToken.header, ConsistencyToken.unknown.description)], key: rig.reader)
+        #expect(unknown.status == 200, "the token of a write whose position is unknown sends the read to the primary: \(unknown.summary)")
         let ownKey = try httpRequest(port: rig.port, "GET", "/imports/\(importId)/citizens")
         #expect(ownKey.status == 200, "the key that wrote reads its write without sending the token: \(ownKey.summary)")
 
@@ -141,6 +144,8 @@ import TestSupport
         #expect(ConsistencyToken("0/16B3748")?.position == 0x16B3748)
         #expect(ConsistencyToken("16/B374D848")?.description == "16/B374D848")
         #expect(ConsistencyToken("1/0").map { $0 > ConsistencyToken(position: 0xFFFF_FFFF) } == true)
+        #expect(ConsistencyToken.unknown.description == "FFFFFFFF/FFFFFFFF")
+        #expect(ConsistencyToken(ConsistencyToken.unknown.description) == .unknown)
         for bad in ["", "0", "/1", "1/", "0/123456789", "g/1", "1/2/3"] {
             #expect(ConsistencyToken(bad) == nil, "\(bad)")
         }

@@ -764,6 +764,11 @@ def main():
         print(f"FAIL: POST /keys answered {status}: {body!r}")
         return 1
     reader_key = json.loads(body)["data"]["key"]
+    # Each server reloads the keys every 2 s: the key is used once both know it.
+    servers = [args.app1] + ([args.app2] if args.app2 else [])
+    if not wait_until(lambda: all(request("GET", "/imports?limit=1", base=server, key=reader_key)[0] == 200 for server in servers), 15):
+        print("FAIL: the servers do not accept the reader key 15 s after it was made")
+        return 1
     first_primary = args.nodes[leaders()[0]] if args.patroni else args.db1
     start = int(psql(first_primary, "SELECT coalesce(max(id), 0) FROM events")[0][0])
     takeover = Takeover(args.takeover_citizens)

@@ -19,6 +19,8 @@ public struct AppConfiguration: Sendable {
     public var databaseStatements = StatementMode.prepared
     /// nil: one connection per worker thread.
     public var databasePoolSize: Int?
+    /// Reads from the replicas (`--database-read-url`, `--read-max-lag`, `--read-wait`).
+    public var reads = ReadSettings()
     /// Tries of a database operation that fails transiently (1: no retry), and the first back-off
     /// in seconds (it doubles each time).
     public var databaseAttempts = 4
@@ -70,6 +72,7 @@ public final class Application: @unchecked Sendable {
     public let configuration: AppConfiguration
     public let server: Server
     public let database: Database
+    public let reads: ReplicaReads
     public let keys: KeyCache
     public let eventNotifier: EventNotifier
     public let eventRetention: EventRetention
@@ -94,7 +97,12 @@ public final class Application: @unchecked Sendable {
         serverConfiguration.accessLogRedactedPrefixes.append("/confirmations/")
         serverConfiguration.accessLogRedactedPrefixes.append(ReportLinkHandlers.sharePrefix)
         server = Server(configuration: serverConfiguration, router: router)
-        server.metrics.extraProviders.append { [database] in database.metricsText() }
+        reads = ReplicaReads(settings: configuration.reads, primary: database.pool) { url in
+            var replica = poolConfiguration
+            replica.url = url
+            return PostgresPool(replica)
+        }
+        server.metrics.extraProviders.append { [database, reads] in database.metricsText() + reads.metricsText() }
         let keysRepository = KeysRepository(pool: database.pool)
         keys = KeyCache(repository: keysRepository, adminKey: configuration.adminKey.flatMap(KeyToken.init),
                         refreshInterval: configuration.keysRefreshInterval, recordInterval: configuration.keysLastUseInterval)
@@ -133,7 +141,7 @@ public final class Application: @unchecked Sendable {
         let jobsRepository = JobsRepository(pool: database.pool)
         jobRetention = JobRetention(repository: jobsRepository, days: configuration.jobsRetentionDays)
         if runners.workers > 0 { eventNotifier.subscribe { [jobRunners] _ in jobRunners.somethingCommitted() } }
-        Routes.register(on: router, database: database, metrics: server.metrics,
+        Routes.register(on: router, data: DataAccess(database: database, reads: reads), metrics: server.metrics,
                         docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory),
                         keys: KeyHandlers(repository: keysRepository, cache: keys),
                         events: EventFeedHandler(notifier: eventNotifier),
@@ -154,6 +162,7 @@ public final class Application: @unchecked Sendable {
             if database.isMigrated { try? keys.refresh() }
             keys.start()
         }
+        reads.start()
         eventNotifier.start()
         eventRetention.start()
         webhooks.start()
@@ -169,6 +178,7 @@ public final class Application: @unchecked Sendable {
         jobRunners.stop()
         jobRetention.stop()
         keys.stop()
+        reads.stop()
         eventNotifier.stop()
         eventRetention.stop()
         webhooks.stop()

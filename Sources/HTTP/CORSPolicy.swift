@@ -2,7 +2,7 @@
 public struct CORSPolicy: Sendable {
     /// nil allows any origin.
     public var allowedOrigins: Set<String>?
-    public static let exposedHeaders = "ETag, Location, Retry-After, X-Request-Id, traceresponse"
+    public static let exposedHeaders = "ETag, Location, Retry-After, X-Request-Id, traceresponse, Insikt-Consistency"
     static let baseAllowedHeaders = ["Content-Type", "If-Match", "If-None-Match", "X-Request-Id", "traceparent", "tracestate"]
 
     public init(allowedOrigins: Set<String>? = nil) {

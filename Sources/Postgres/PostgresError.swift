@@ -34,14 +34,20 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case .connection, .poolTimeout: return true
         case .server:
             guard let sqlState else { return false }
-            return ["40001", "40P01", "57P01", "57P02", "57P03"].contains(sqlState) || sqlState.hasPrefix("08")
+            return ["40001", "40P01", "57P01", "57P02", "57P03", PostgresError.readOnly].contains(sqlState) || sqlState.hasPrefix("08")
         }
     }
 
-    /// The database itself is unavailable (as opposed to a bad query).
+    /// The database itself is unavailable (as opposed to a bad query). A write refused as
+    /// read-only is too: the server reached is a standby, or a primary being promoted or demoted
+    /// (a failover under way), and the next connection finds the primary.
     public var isUnavailable: Bool {
-        kind == .connection || kind == .poolTimeout || sqlState.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } == true
+        kind == .connection || kind == .poolTimeout
+            || sqlState.map { $0.hasPrefix("08") || $0.hasPrefix("57P") || $0 == PostgresError.readOnly } == true
     }
+
+    /// read_only_sql_transaction
+    static let readOnly = "25006"
 }
 
 extension PostgresError {

@@ -53,6 +53,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Database connections in the pool. [env: DB_POOL_SIZE, default: one per worker thread]")
     var dbPoolSize: Int?
 
+    @Option(name: .customLong("database-read-url"), help: "Where read-only GETs may go: the replicas' hosts (host=db2,db3 ...), each checked for its lag and what it has replayed. [env: DATABASE_READ_URL, default: none, all to the primary]")
+    var databaseReadURL: String?
+
+    @Option(help: "Seconds a replica's data may be behind the primary and still serve a read without a consistency token. [env: READ_MAX_LAG, default: 1]")
+    var readMaxLag: Double?
+
+    @Option(help: "Seconds a read with a consistency token waits for a replica to replay it before the primary serves it. [env: READ_WAIT, default: 0.1]")
+    var readWait: Double?
+
     @Option(help: "Tries of a database operation that fails transiently (connection lost, 40001, 40P01, 57P01); 1 means no retry. [env: DB_RETRY_ATTEMPTS, default: 4]")
     var dbRetryAttempts: Int?
 
@@ -165,6 +174,15 @@ struct Serve: ParsableCommand {
         if let v = try setting(dbRetryDelay, "DB_RETRY_DELAY") {
             guard v >= 0 else { throw ValidationError("DB retry delay must not be negative") }
             app.databaseRetryDelay = v
+        }
+        if let v = try setting(databaseReadURL, "DATABASE_READ_URL") { app.reads.url = v }
+        if let v = try setting(readMaxLag, "READ_MAX_LAG") {
+            guard v >= 0 else { throw ValidationError("the read max lag must not be negative") }
+            app.reads.maxLag = v
+        }
+        if let v = try setting(readWait, "READ_WAIT") {
+            guard v >= 0, v <= 10 else { throw ValidationError("the read wait must be from 0 to 10 seconds") }
+            app.reads.wait = v
         }
         app.migrateOnStart = !(noMigrate || environment["NO_MIGRATE"] == "1")
         if let v = try setting(openapiFile, "OPENAPI_FILE") { app.openAPIPath = v }

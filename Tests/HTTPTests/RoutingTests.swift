@@ -71,7 +71,7 @@ import TestSupport
         for (method, path) in [("GET", "/hello"), ("GET", "/missing"), ("POST", "/hello"), ("GET", "/fail")] {
             let r = try httpRequest(port: port, method, path, headers: [("Origin", "https://front.example")])
             #expect(r.header("Access-Control-Allow-Origin") == "*", "\(method) \(path)")
-            #expect(r.header("Access-Control-Expose-Headers") == "ETag, Location, Retry-After, X-Request-Id, traceresponse")
+            #expect(r.header("Access-Control-Expose-Headers") == "ETag, Location, Retry-After, X-Request-Id, traceresponse, Insikt-Consistency")
         }
         #expect(try httpRequest(port: port, "GET", "/hello").header("Access-Control-Allow-Origin") == nil)
     }

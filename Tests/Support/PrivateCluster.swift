@@ -8,7 +8,8 @@ public final class PrivateCluster {
     private let bin: String
     private let user: String?
 
-    public init() throws {
+    /// A new cluster; with `primary`, a streaming replica of it (`pg_basebackup -R`, hot standby).
+    public init(standbyOf primary: PrivateCluster? = nil) throws {
         let environment = ProcessInfo.processInfo.environment
         bin = environment["INSIKT_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
         user = getuid() == 0 ? (environment["INSIKT_PG_USER"] ?? "insikt") : nil
@@ -16,7 +17,12 @@ public final class PrivateCluster {
         url = "host=\(directory)/run user=insikt dbname=postgres"
         try FileManager.default.createDirectory(atPath: directory + "/run", withIntermediateDirectories: true)
         if let user { try run("/bin/chown", ["-R", user, directory], asUser: false) }
-        try run(bin + "/initdb", ["-D", directory + "/data", "-U", "insikt", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        if let primary {
+            try run(bin + "/pg_basebackup", ["-h", primary.directory + "/run", "-U", "insikt", "-D", directory + "/data",
+                                             "-R", "-X", "stream", "-c", "fast"])
+        } else {
+            try run(bin + "/initdb", ["-D", directory + "/data", "-U", "insikt", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        }
         try start()
     }
 

@@ -23,11 +23,13 @@ import urllib.parse
 import uuid
 
 args = None
+reader_key = None                # a key of the reader role: the reads that carry no write's token
 stop = threading.Event()
 lock = threading.Lock()
 acked = []                      # every 2xx write, with what identifies it
 outcomes = collections.Counter()  # "POST /imports 201", "PATCH ... 503", "GET ... error: timeout"
-write_times = []                # (monotonic time, ok) of each write attempt
+write_times = []                # (monotonic time it was sent, answered, ok) of each write attempt
+sent = threading.local()        # .at: when this thread's last request was sent
 failures = []
 
 
@@ -37,16 +39,17 @@ def fail(message):
     print(f"FAIL: {message}", flush=True)
 
 
-def request(method, path, body=None, headers=None, timeout=10, base=None):
-    """One request on a fresh connection through the load balancer (or to `base`, one server):
-    (status, headers, body) or (None, None, error text)."""
+def request(method, path, body=None, headers=None, timeout=10, base=None, key=None):
+    """One request on a fresh connection through the load balancer (or to `base`, one server),
+    with the admin key (or `key`): (status, headers, body) or (None, None, error text)."""
     url = urllib.parse.urlsplit(base or args.base)
     connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
-    all_headers = {"Authorization": f"Bearer {args.key}"}
+    all_headers = {"Authorization": f"Bearer {key or args.key}"}
     if body is not None and not isinstance(body, bytes):
         body = json.dumps(body).encode()
         all_headers["Content-Type"] = "application/json"
     all_headers.update(headers or {})
+    sent.at = time.monotonic()
     try:
         connection.request(method, path, body=body, headers=all_headers)
         response = connection.getresponse()
@@ -62,7 +65,7 @@ def record(method, route, status, error):
     with lock:
         outcomes[f"{method} {route} {kind}"] += 1
         if method != "GET":
-            write_times.append((time.monotonic(), status is not None and 200 <= status < 300))
+            write_times.append((sent.at, time.monotonic(), status is not None and 200 <= status < 300))
 
 
 def token():
@@ -85,7 +88,8 @@ def do_import():
     if status == 201:
         import_id = json.loads(body)["data"]["import_id"]
         with lock:
-            acked.append({"kind": "import", "id": import_id, "street": f"S{t}", "count": count, "patchable": list(range(1, count + 1))})
+            acked.append({"kind": "import", "id": import_id, "street": f"S{t}", "count": count, "patchable": list(range(1, count + 1)),
+                          "at": time.monotonic()})
 
 
 def do_patch():
@@ -117,11 +121,25 @@ def do_upload():
 
 def do_airport():
     t = token()
-    status, _, body = request("POST", "/airports", {"name": f"A{t}", "city": "Rig", "country": "S", "latitude": 1.5, "longitude": 2.5})
+    status, headers, body = request("POST", "/airports", {"name": f"A{t}", "city": "Rig", "country": "S", "latitude": 1.5, "longitude": 2.5})
     record("POST", "/airports", status, body if status is None else None)
     if status == 201:
+        airport_id = json.loads(body)["data"]["id"]
         with lock:
-            acked.append({"kind": "airport", "id": json.loads(body)["data"]["id"], "token": t, "patchable": True})
+            acked.append({"kind": "airport", "id": airport_id, "token": t, "patchable": True, "at": time.monotonic()})
+        read_own_write(f"/airports/{airport_id}", headers)
+
+
+def read_own_write(path, write_headers):
+    """Read your writes: another key (the reader) sends back the write's Insikt-Consistency at
+    once; it must see the write whichever server and database answers."""
+    consistency = (write_headers or {}).get("insikt-consistency")
+    if not consistency:
+        return fail(f"the answer to the write of {path} has no Insikt-Consistency header")
+    status, _, body = request("GET", path, headers={"Insikt-Consistency": consistency}, key=reader_key or None)
+    record("GET", "read your write", status, body if status is None else None)
+    if status is not None and status not in (200, 503):
+        fail(f"GET {path} with the write's Insikt-Consistency {consistency} answered {status}: {body[:200]!r}")
 
 
 def do_airport_patch():
@@ -141,16 +159,19 @@ def do_airport_patch():
 
 
 def do_read():
+    """A read by the reader key, without a token: a replica up to the servers' --read-max-lag
+    (1 s) behind may answer, so it reads what was written more than 2 s ago."""
+    settled = time.monotonic() - 2
     with lock:
-        airports = [a["id"] for a in acked if a["kind"] == "airport"]
-        imports = [a["id"] for a in acked if a["kind"] == "import"]
+        airports = [a["id"] for a in acked if a["kind"] == "airport" and a["at"] < settled]
+        imports = [a["id"] for a in acked if a["kind"] == "import" and a["at"] < settled]
     if airports and random.random() < 0.6:
-        status, _, body = request("GET", f"/airports/{random.choice(airports)}")
+        status, _, body = request("GET", f"/airports/{random.choice(airports)}", key=reader_key or None)
         record("GET", "/airports/{id}", status, body if status is None else None)
         if status is not None and status not in (200, 503):
             fail(f"GET /airports/{{id}} answered {status}")
     elif imports:
-        status, _, body = request("GET", f"/imports/{random.choice(imports)}/citizens")
+        status, _, body = request("GET", f"/imports/{random.choice(imports)}/citizens", key=reader_key or None)
         record("GET", "/imports/{id}/citizens", status, body if status is None else None)
 
 
@@ -456,6 +477,7 @@ def feed_after(position):
 
 
 def check_database(host):
+    """Every acknowledged write is in the database at `host` exactly once; returns how many are not."""
     citizens = collections.defaultdict(dict)
     for import_id, street, count in psql(host, "SELECT import_id, street, count(*) FROM citizens WHERE town = 'Rigby' GROUP BY 1, 2"):
         citizens[street][int(import_id)] = int(count)
@@ -471,6 +493,7 @@ def check_database(host):
     for airport_id, name, city in psql(host, "SELECT id, name, city FROM airports WHERE deleted_at IS NULL AND (name LIKE 'A%' OR name LIKE 'U%')"):
         airports[name].append((int(airport_id), city))
     cities = {i: c for rows in airports.values() for i, c in rows}
+    before = len(failures)
     for write in acked:
         kind = write["kind"]
         if kind == "import" or (kind == "job" and "id" in write):
@@ -491,6 +514,7 @@ def check_database(host):
         elif kind == "airport_patch":
             if cities.get(write["id"]) != write["city"]:
                 fail(f"patch of /airports/{write['id']} to city {write['city']} is not there")
+    return len(failures) - before
 
 
 def check_feed(events):
@@ -530,11 +554,194 @@ def wait_until(condition, seconds):
     return condition()
 
 
+def patroni_status(address, path):
+    """The status of Patroni's REST API `GET path` on a database node; None when it does not answer."""
+    connection = http.client.HTTPConnection(address, 8008, timeout=1)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except Exception:  # noqa: BLE001 - a node that is down or cut off
+        return None
+    finally:
+        connection.close()
+
+
+def how_rejoined(node):
+    """What Patroni's log on `node` says it did to follow the new leader."""
+    try:
+        with open(f"{args.rig}/{node}/patroni.log", errors="replace") as log:
+            text = log.read()
+    except OSError:
+        return "its log is not readable"
+    if "pg_rewind exit code=0" in text:
+        return "pg_rewind"
+    if "Removing data directory" in text:
+        return "a fresh copy after pg_rewind failed"
+    return "no rewind needed"
+
+
+def leaders():
+    """The database nodes whose Patroni says they lead (GET /primary answers 200)."""
+    return [name for name, address in args.nodes.items() if patroni_status(address, "/primary") == 200]
+
+
+def replica_share():
+    """Of the reads app2 served on the routes that may read from a replica, the percentage
+    replicas served (its /metrics); None when it does not say."""
+    status, _, body = request("GET", "/metrics", base=args.app2)
+    if status != 200:
+        return None
+    counts = {}
+    print("[cluster] app2's reads: " + ", ".join(line for line in body.decode().splitlines()
+                                                 if line.startswith(("db_reads_total", "db_replica_"))), flush=True)
+    for line in body.decode().splitlines():
+        for target in ("primary", "replica"):
+            if line.startswith(f'db_reads_total{{target="{target}"}} '):
+                counts[target] = float(line.split()[-1])
+    total = sum(counts.values())
+    return 100 * counts.get("replica", 0) / total if total else None
+
+
+def kill_app1(takeover, problem, began):
+    """kill -9 of app1 while it runs the takeover job; returns once that job has ended (bounded)."""
+    if problem:
+        fail(problem)
+    else:
+        print(f"[cluster] {time.monotonic() - began:5.1f} s: job {takeover.write['location']} ({takeover.count} citizens) "
+              f"running on app1, progress {takeover.progress:.2f}", flush=True)
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: kill -9 app1", flush=True)
+    run_command(args.kill_app)
+    takeover.killed_now()
+    if problem is None:
+        wait_until(takeover.finished, args.job_lease + 60)
+        print(f"[cluster] {time.monotonic() - began:5.1f} s: job {takeover.write['location']} "
+              + (f"{takeover.job['state']}, attempts {takeover.job['attempts']}" if takeover.job else "not ended"), flush=True)
+
+
+def first_write_after(moment):
+    """When the first write sent after `moment` was acknowledged; None before one is."""
+    with lock:
+        return min((answered for sent_at, answered, ok in write_times if ok and sent_at > moment), default=None)
+
+
+def primary_steps(began):
+    """The pg_ctl rig: kill -9 of db1, `pg_ctl promote` of db2 2 s later. Returns (the new
+    primary's address, seconds from the kill to the first acknowledged write, the kill's time)."""
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: kill -9 db1 (primary and its PgBouncer)", flush=True)
+    killed = time.monotonic()
+    run_command(args.kill_primary)
+    time.sleep(2)
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: promote db2", flush=True)
+    run_command(args.promote)
+    promoted = time.monotonic()
+    wait_until(lambda: first_write_after(promoted) is not None, 60)
+    first = first_write_after(promoted)
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: first write after the promotion "
+          + ("none yet" if first is None else f"at {first - began:.1f} s"), flush=True)
+    if first is None:
+        fail("no write succeeded within 60 s of the promotion")
+    else:
+        print(f"[cluster] failover: first successful write {first - promoted:.2f} s after the promotion "
+              f"({first - killed:.2f} s after the primary was killed; target ≤ 10 s)")
+        if first - promoted > 10:
+            fail(f"the failover took {first - promoted:.1f} s (target ≤ 10 s)")
+    time.sleep(args.phase)
+    return args.db2, (first - killed if first else None), killed
+
+
+def patroni_steps(began):
+    """The Patroni rig: kill -9 of the leader's node (PostgreSQL, Patroni, PgBouncer); Patroni
+    promotes the synchronous standby by itself. Then the new leader's link is cut for longer than
+    the TTL: the others elect a leader, the isolated one never acknowledges a write (probed from
+    inside its namespace) and, back on the network, rejoins as a replica (pg_rewind). Returns
+    (the last leader's address, the failover's seconds, the partition's seconds)."""
+    first_leaders = leaders()
+    if len(first_leaders) != 1:
+        fail(f"before the kill the leaders are {first_leaders}, not one")
+        return None, None, None
+    old = first_leaders[0]
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: kill -9 {old} (the leader: PostgreSQL, Patroni, PgBouncer)", flush=True)
+    run_command(f"{args.kill_node} {old}")
+    killed = time.monotonic()
+    wait_until(lambda: first_write_after(killed) is not None, 60)
+    first = first_write_after(killed)
+    failover = first - killed if first else None
+    if first is None:
+        fail("no write succeeded within 60 s of the leader's kill")
+        return None, None, None
+    new = None
+    if wait_until(lambda: len(leaders()) == 1, 30):
+        new = leaders()[0]
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: first acknowledged write {failover:.1f} s after the kill; "
+          f"leader now {new}", flush=True)
+    if failover > 15:
+        fail(f"the failover took {failover:.1f} s (goal ≤ 15 s)")
+    if new is None or new == old:
+        fail(f"no new leader after the kill of {old} (leaders: {leaders()})")
+        return None, failover, None
+    time.sleep(args.phase)
+    # The partition is of a healthy cluster: the new leader has a synchronous standby again (the
+    # other survivor follows it, after a pg_rewind when it had received more of the dead
+    # leader's log than the promoted one).
+    if not wait_until(lambda: any(patroni_status(address, "/sync") == 200 for name, address in args.nodes.items() if name != new), 60):
+        fail(f"{new} has no synchronous standby 60 s after it was promoted")
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: {new} has a synchronous standby; cut {new} off the network", flush=True)
+    cut = time.monotonic()
+    run_command(f"{args.cut} {new}")
+    probes, other = collections.Counter(), None
+    while time.monotonic() - cut < args.ttl + 5:
+        outcome = subprocess.run(f"{args.probe} {new}", shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+        probes["acknowledged" if outcome == "acknowledged" else "refused"] += 1
+        if outcome == "acknowledged":
+            fail(f"{new}, cut off from the others, acknowledged a write {time.monotonic() - cut:.1f} s after the cut")
+        if other is None:
+            elected = [name for name in leaders() if name != new]
+            if elected:
+                other = elected[0]
+                print(f"[cluster] {time.monotonic() - began:5.1f} s: {other} leads, {time.monotonic() - cut:.1f} s after the cut", flush=True)
+        time.sleep(0.5)
+    run_command(f"{args.heal} {new}")
+    partition = time.monotonic() - cut
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: {new} back on the network after {partition:.1f} s; "
+          f"writes on it meanwhile: {probes['acknowledged']} acknowledged, {probes['refused']} refused or unanswered", flush=True)
+    if other is None:
+        fail(f"no other node took the lead while {new} was cut off")
+    def streams_from_leader():
+        now_leading = leaders()
+        if len(now_leading) != 1 or patroni_status(args.nodes[new], "/replica") != 200:
+            return False
+        try:
+            return psql(args.nodes[now_leading[0]], "SELECT count(*) FROM pg_stat_replication "
+                        f"WHERE application_name = '{new}' AND state = 'streaming'") == [["1"]]
+        except subprocess.SubprocessError:
+            return False
+    rejoined = wait_until(streams_from_leader, 90)
+    print(f"[cluster] {time.monotonic() - began:5.1f} s: {new} "
+          + (f"rejoined as a replica, streaming from the leader ({how_rejoined(new)})" if rejoined else "did not rejoin"), flush=True)
+    if not rejoined:
+        fail(f"{new} did not rejoin as a replica within 90 s of the partition's end")
+    final = leaders()
+    if len(final) != 1:
+        fail(f"after the partition the leaders are {final}, not one")
+        return None, failover, partition
+    time.sleep(args.phase / 2)
+    return args.nodes[final[0]], failover, partition
+
+
 def main():
-    global args
+    global args, reader_key
     parser = argparse.ArgumentParser()
-    for name in ("--base", "--key", "--receiver", "--psql", "--db1", "--db2", "--kill-app", "--kill-primary", "--promote", "--app1"):
+    for name in ("--base", "--key", "--receiver", "--psql", "--kill-app", "--app1"):
         parser.add_argument(name, required=True)
+    for name in ("--db1", "--db2", "--kill-primary", "--promote"):
+        parser.add_argument(name, help="the pg_ctl rig")
+    parser.add_argument("--patroni", action="store_true", help="the Patroni rig: the steps of patroni_steps")
+    for name in ("--db-nodes", "--kill-node", "--cut", "--heal", "--probe", "--app2"):
+        parser.add_argument(name, help="the Patroni rig (--db-nodes: name=address,...; the commands get a node's name)")
+    parser.add_argument("--ttl", type=float, default=10, help="Patroni's TTL in the rig")
+    parser.add_argument("--rig", default="/tmp/insikt-rig", help="the rig's directory (the nodes' Patroni logs)")
     for name in ("--app1-pid", "--app2-pid"):
         parser.add_argument(name, type=int, required=True, help="the server's process id (the jobs' log names servers by it)")
     parser.add_argument("--job-lease", type=float, required=True, help="the servers' --job-lease")
@@ -542,6 +749,7 @@ def main():
     parser.add_argument("--phase", type=float, default=8.0, help="seconds of load between the steps")
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
+    args.nodes = dict(item.split("=", 1) for item in args.db_nodes.split(",")) if args.db_nodes else {}
 
     host, port = args.receiver.split(":")
     server = http.server.ThreadingHTTPServer((host, int(port)), Receiver)
@@ -551,7 +759,18 @@ def main():
         print(f"FAIL: POST /webhooks answered {status}: {body!r}")
         return 1
     Receiver.secret = base64.b64decode(json.loads(body)["data"]["secret"].removeprefix("whsec_"))
-    start = int(psql(args.db1, "SELECT coalesce(max(id), 0) FROM events")[0][0])
+    status, _, body = request("POST", "/keys", {"name": "scripts/cluster reader", "role": "reader"})
+    if status != 201:
+        print(f"FAIL: POST /keys answered {status}: {body!r}")
+        return 1
+    reader_key = json.loads(body)["data"]["key"]
+    # Each server reloads the keys every 2 s: the key is used once both know it.
+    servers = [args.app1] + ([args.app2] if args.app2 else [])
+    if not wait_until(lambda: all(request("GET", "/imports?limit=1", base=server, key=reader_key)[0] == 200 for server in servers), 15):
+        print("FAIL: the servers do not accept the reader key 15 s after it was made")
+        return 1
+    first_primary = args.nodes[leaders()[0]] if args.patroni else args.db1
+    start = int(psql(first_primary, "SELECT coalesce(max(id), 0) FROM events")[0][0])
     takeover = Takeover(args.takeover_citizens)
     streams = [StreamConsumer(f"sse{i}", start) for i in range(2)]
     for stream in streams:
@@ -563,38 +782,14 @@ def main():
 
     time.sleep(args.phase)
     problem = takeover.start()
-    if problem:
-        fail(problem)
+    kill_app1(takeover, problem, began)
+    # The database steps begin once the takeover job has ended (bounded), so they do not meet it.
+    time.sleep(max(0.0, takeover.killed + args.phase - time.monotonic()))
+    if args.patroni:
+        primary, failover, partition = patroni_steps(began)
     else:
-        print(f"[cluster] {time.monotonic() - began:5.1f} s: job {takeover.write['location']} ({takeover.count} citizens) "
-              f"running on app1, progress {takeover.progress:.2f}", flush=True)
-    print(f"[cluster] {time.monotonic() - began:5.1f} s: kill -9 app1", flush=True)
-    run_command(args.kill_app)
-    takeover.killed_now()
-    # The primary is killed once the takeover job has ended (bounded), so that step does not
-    # meet it.
-    next_step = time.monotonic() + args.phase
-    if problem is None:
-        wait_until(takeover.finished, args.job_lease + 60)
-        print(f"[cluster] {time.monotonic() - began:5.1f} s: job {takeover.write['location']} "
-              + (f"{takeover.job['state']}, attempts {takeover.job['attempts']}" if takeover.job else "not ended"), flush=True)
-    time.sleep(max(0.0, next_step - time.monotonic()))
-    print(f"[cluster] {time.monotonic() - began:5.1f} s: kill -9 db1 (primary and its PgBouncer)", flush=True)
-    killed = time.monotonic()
-    run_command(args.kill_primary)
-    time.sleep(2)
-    print(f"[cluster] {time.monotonic() - began:5.1f} s: promote db2", flush=True)
-    run_command(args.promote)
-    promoted = time.monotonic()
-
-    def first_write_after(moment):
-        with lock:
-            return next((t for t, ok in write_times if ok and t > moment), None)
-    wait_until(lambda: first_write_after(promoted) is not None, 60)
-    first = first_write_after(promoted)
-    print(f"[cluster] {time.monotonic() - began:5.1f} s: first write after the promotion "
-          + ("none yet" if first is None else f"at {first - began:.1f} s"), flush=True)
-    time.sleep(args.phase)
+        primary, failover, killed = primary_steps(began)
+        partition = None
     stop.set()
     for thread in workers:
         thread.join(15)
@@ -621,11 +816,12 @@ def main():
     check_jobs(60)
     if problem is None:
         takeover.check()
-    check_database(args.db2)
+    lost = check_database(primary) if primary else len(acked)
     check_feed(events)
-    in_recovery = psql(args.db2, "SELECT pg_is_in_recovery()")[0][0]
-    if in_recovery != "f":
-        fail("db2 is still a standby")
+    if not args.patroni:
+        in_recovery = psql(args.db2, "SELECT pg_is_in_recovery()")[0][0]
+        if in_recovery != "f":
+            fail("db2 is still a standby")
 
     # --- what was measured ---
     kinds = collections.Counter(w["kind"] for w in acked)
@@ -635,14 +831,6 @@ def main():
     print("[cluster] answers by kind:")
     for key, n in sorted(outcomes.items()):
         print(f"    {n:6d}  {key}")
-    failed_writes = [t for t, ok in write_times if not ok and t > killed]
-    if first is None:
-        fail("no write succeeded within 60 s of the promotion")
-    else:
-        print(f"[cluster] failover: first successful write {first - promoted:.2f} s after the promotion "
-              f"({first - killed:.2f} s after the primary was killed; {len(failed_writes)} writes failed meanwhile; target ≤ 10 s)")
-        if first - promoted > 10:
-            fail(f"the failover took {first - promoted:.1f} s (target ≤ 10 s)")
     print(f"[cluster] feed: {len(ids)} events; streams: " + ", ".join(f"{s.name} {len(set(s.seen))} events, {s.reconnects} reconnects" for s in streams))
     deliveries = sum(Receiver.received.values())
     print(f"[cluster] webhooks: {len([i for i in ids if Receiver.received.get(i)])} of {len(ids)} events received, {deliveries} valid deliveries")
@@ -654,11 +842,12 @@ def main():
               f"{takeover.progress:.2f} when it was killed; app2 ran it again {takeover.rerun_after:.1f} s after the kill "
               f"(lease {args.job_lease:g} s, attempt {takeover.job['attempts']}); {takeover.job['state']} "
               f"{takeover.ended - takeover.killed:.1f} s after the kill")
-    if failures:
-        print(f"[cluster] {len(failures)} checks failed")
-        return 1
-    print("[cluster] all checks passed")
-    return 0
+    share = replica_share() if args.app2 else None
+    print(f"[cluster] {len(failures)} checks failed" if failures else "[cluster] all checks passed")
+    if args.patroni:
+        print(f"cluster: failover {failover or 0:.1f} s, partition {partition or 0:.1f} s, acknowledged writes {len(acked)}, "
+              f"lost {lost}, replica reads {share or 0:.0f} %", flush=True)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -65,7 +65,8 @@ public struct KeysRepository: Sendable {
     }
 
     public func list() throws -> [APIKey] {
-        let result = try pool.withConnection { try $0.query("SELECT \(KeysRepository.listedColumns) FROM api_keys ORDER BY created_at, id") }
+        // api_keys.created_at, not the listed created_at: that one is text, to the second.
+        let result = try pool.withConnection { try $0.query("SELECT \(KeysRepository.listedColumns) FROM api_keys ORDER BY api_keys.created_at, api_keys.id") }
         return try KeysRepository.keys(result)
     }
 

@@ -3,7 +3,7 @@ import Postgres
 /// Rows of `AirportsRepository.selectColumns`, their columns found by name once per result (a
 /// page of 1000 airports reads 18 values a row by index, with no search per value).
 public struct AirportRows {
-    public let result: PostgresResult
+    let result: PostgresResult
     /// The columns of `AirportColumn.allCases`, in its order.
     let columns: [PostgresColumn]
     let version: PostgresColumn
@@ -11,13 +11,19 @@ public struct AirportRows {
     let updatedAt: PostgresColumn
     let deletedAt: PostgresColumn
 
+    private static let airportColumns = AirportColumn.allCases
+
+    /// Each column searched from the one after the last found: one comparison a name.
     init(_ result: PostgresResult) throws {
         self.result = result
-        columns = try AirportColumn.allCases.map { try result.column($0.name) }
-        version = try result.column("version")
-        createdAt = try result.column("created_at")
-        updatedAt = try result.column("updated_at")
-        deletedAt = try result.column("deleted_at")
+        var columns: [PostgresColumn] = []
+        columns.reserveCapacity(AirportRows.airportColumns.count)
+        for column in AirportRows.airportColumns { columns.append(try result.column(column.name, after: columns.last)) }
+        self.columns = columns
+        version = try result.column("version", after: columns.last)
+        createdAt = try result.column("created_at", after: version)
+        updatedAt = try result.column("updated_at", after: createdAt)
+        deletedAt = try result.column("deleted_at", after: updatedAt)
     }
 
     public var count: Int { result.rowCount }

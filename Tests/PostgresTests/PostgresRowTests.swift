@@ -44,7 +44,7 @@ import TestSupport
         #expect(error?.name == "version")
         #expect(error?.columns == ["id", "name"])
         #expect(error?.description == #"the result has no column "version" (its columns: "id", "name")"#)
-        #expect(throws: PostgresMissingColumn.self) { try result.column("Name2") }
+        #expect(throws: PostgresMissingColumn.self) { try result.column("nam") }
         // Also when the result has no rows: a reader finds its columns before the rows.
         let empty = try pool.withConnection { c in try c.query("SELECT 1 AS id WHERE false") }
         #expect(empty.rowCount == 0)
@@ -57,20 +57,35 @@ import TestSupport
             try c.query("SELECT n AS id, CASE WHEN n % 2 = 0 THEN 'even' END AS label FROM generate_series(1, 5) AS n ORDER BY n")
         }
         let id = try result.column("id"), label = try result.column("label")
-        #expect(label.index == 1 && label.name == "label")
+        #expect(id.index == 0 && label.index == 1)
         #expect(result.rows.count == 5)
         #expect(result.rows.map { $0.int(id) } == [1, 2, 3, 4, 5])
         #expect(result.rows.map { $0.string(label) } == [nil, "even", nil, "even", nil])
         #expect(result.rows.map { $0.index } == [0, 1, 2, 3, 4])
     }
 
-    @Test func namesAreFoundAsPostgreSQLFoldsThem() throws {
-        // Unquoted names are lower case; a quoted one keeps its case and is found quoted.
-        let result = try pool.withConnection { c in try c.query(#"SELECT 1 AS Version, 2 AS "createdAt""#) }
+    @Test func namesAreFoundExactlyAsTheResultGivesThem() throws {
+        // PostgreSQL folds unquoted names to lower case; a quoted one keeps its case.
+        let result = try pool.withConnection { c in try c.query(#"SELECT 1 AS Version, 2 AS "createdAt", 3 AS "ver""#) }
         #expect(try result.row(0).int("version") == 1)
-        #expect(try result.row(0).int("VERSION") == 1)
-        #expect(try result.row(0).int(#""createdAt""#) == 2)
-        #expect(throws: PostgresMissingColumn.self) { try result.row(0).int("createdAt") }
+        #expect(try result.row(0).int("createdAt") == 2)
+        #expect(try result.row(0).int("ver") == 3, "a prefix of another name is not that name")
+        #expect(throws: PostgresMissingColumn.self) { try result.row(0).int("VERSION") }
+        #expect(throws: PostgresMissingColumn.self) { try result.row(0).int("versions") }
+        #expect(throws: PostgresMissingColumn.self) { try result.row(0).int("") }
+    }
+
+    @Test func aSearchAfterAColumnWrapsAroundToTheColumnsBeforeIt() throws {
+        let result = try pool.withConnection { c in try c.query("SELECT 1 AS a, 2 AS b, 3 AS c, 4 AS a2") }
+        let b = try result.column("b")
+        #expect(try result.column("c", after: b).index == 2)
+        #expect(try result.column("a", after: b).index == 0)
+        #expect(try result.column("b", after: b).index == 1)
+        #expect(try result.column("a2", after: try result.column("a2")).index == 3)
+        #expect(throws: PostgresMissingColumn.self) { try result.column("d", after: b) }
+        // The first of two columns with one name, searching from the start.
+        let twice = try pool.withConnection { c in try c.query("SELECT 1 AS id, 2 AS id") }
+        #expect(try twice.row(0).int("id") == 1)
     }
 
     @Test func binaryResultsAreReadByNameToo() throws {

@@ -13,16 +13,22 @@ public struct KeysRepository: Sendable {
     }
 
     static func timestamp(_ column: String) -> String {
-        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS \(column)"
     }
 
     static let listedColumns = "id, name, role, \(timestamp("created_at")), \(timestamp("last_used_at")), "
         + "\(timestamp("expires_at")), \(timestamp("revoked_at"))"
 
-    static func key(_ result: PostgresResult, _ row: Int) -> APIKey {
-        APIKey(id: result.string(row, 0) ?? "", name: result.string(row, 1) ?? "",
-               role: Role(rawValue: result.string(row, 2) ?? "") ?? .reader, createdAt: result.string(row, 3) ?? "",
-               lastUsedAt: result.string(row, 4), expiresAt: result.string(row, 5), revokedAt: result.string(row, 6))
+    /// The keys of rows of `listedColumns`, each column found once.
+    static func keys(_ result: PostgresResult) throws -> [APIKey] {
+        let id = try result.column("id"), name = try result.column("name"), role = try result.column("role"),
+            createdAt = try result.column("created_at"), lastUsedAt = try result.column("last_used_at"),
+            expiresAt = try result.column("expires_at"), revokedAt = try result.column("revoked_at")
+        return result.rows.map { row in
+            APIKey(id: row.string(id) ?? "", name: row.string(name) ?? "",
+                   role: Role(rawValue: row.string(role) ?? "") ?? .reader, createdAt: row.string(createdAt) ?? "",
+                   lastUsedAt: row.string(lastUsedAt), expiresAt: row.string(expiresAt), revokedAt: row.string(revokedAt))
+        }
     }
 
     /// Makes a new key; returns it with its text, which exists nowhere else afterwards.
@@ -34,17 +40,18 @@ public struct KeysRepository: Sendable {
                 return try connection.query("""
                     INSERT INTO api_keys (id, name, role, secret_sha256, expires_at)
                     VALUES ($1, $2, $3, decode($4, 'hex'), $5::timestamptz)
-                    RETURNING \(KeysRepository.listedColumns), expires_at IS NOT NULL AND expires_at <= now()
+                    RETURNING \(KeysRepository.listedColumns), expires_at IS NOT NULL AND expires_at <= now() AS expired
                     """, [token.id, name, role.rawValue, hex(token.hash), expiresAt])
             } catch let error as PostgresError where error.sqlState?.hasPrefix("22") == true {
                 throw Failure.badExpiry("expires_at is not a timestamp such as 2027-01-31T12:00:00Z")
             }
         }
-        if result.bool(0, 7) == true {
+        if try result.row(0).bool("expired") == true {
             try pool.withConnection { _ = try $0.query("DELETE FROM api_keys WHERE id = $1", [token.id]) }
             throw Failure.badExpiry("expires_at must be in the future")
         }
-        return (KeysRepository.key(result, 0), text)
+        guard let key = try KeysRepository.keys(result).first else { throw PostgresError(kind: .server, message: "INSERT ... RETURNING gave no row") }
+        return (key, text)
     }
 
     /// Makes sure an admin key with exactly this text exists and works (ADMIN_KEY).
@@ -58,12 +65,13 @@ public struct KeysRepository: Sendable {
     }
 
     public func list() throws -> [APIKey] {
-        let result = try pool.withConnection { try $0.query("SELECT \(KeysRepository.listedColumns) FROM api_keys ORDER BY created_at, id") }
-        return (0..<result.rowCount).map { KeysRepository.key(result, $0) }
+        // api_keys.created_at, not the listed created_at: that one is text, to the second.
+        let result = try pool.withConnection { try $0.query("SELECT \(KeysRepository.listedColumns) FROM api_keys ORDER BY api_keys.created_at, api_keys.id") }
+        return try KeysRepository.keys(result)
     }
 
     public func count() throws -> Int {
-        Int(try pool.withConnection { try $0.query("SELECT count(*) FROM api_keys") }.int(0, 0) ?? 0)
+        Int(try pool.withConnection { try $0.query("SELECT count(*) FROM api_keys") }.row(0).int("count") ?? 0)
     }
 
     /// Revokes a key; false when there is no such key. Revoking twice keeps the first time.
@@ -78,16 +86,18 @@ public struct KeysRepository: Sendable {
     func loadAll() throws -> [CachedKey] {
         let result = try pool.withConnection {
             try $0.query("""
-                SELECT id, name, role, encode(secret_sha256, 'hex'), extract(epoch FROM expires_at)::float8,
-                       revoked_at IS NOT NULL
+                SELECT id, name, role, encode(secret_sha256, 'hex') AS secret_sha256, extract(epoch FROM expires_at)::float8 AS expires_at,
+                       revoked_at IS NOT NULL AS revoked
                 FROM api_keys
                 """)
         }
-        return (0..<result.rowCount).compactMap { row in
-            guard let id = result.string(row, 0), let role = Role(rawValue: result.string(row, 2) ?? ""),
-                  let hash = unhex(result.string(row, 3) ?? "") else { return nil }
-            return CachedKey(id: id, name: result.string(row, 1) ?? "", role: role, hash: hash,
-                             expiresAt: result.double(row, 4), revoked: result.bool(row, 5) ?? true)
+        let id = try result.column("id"), name = try result.column("name"), role = try result.column("role"),
+            hash = try result.column("secret_sha256"), expiresAt = try result.column("expires_at"), revoked = try result.column("revoked")
+        return result.rows.compactMap { row in
+            guard let id = row.string(id), let role = Role(rawValue: row.string(role) ?? ""),
+                  let hash = unhex(row.string(hash) ?? "") else { return nil }
+            return CachedKey(id: id, name: row.string(name) ?? "", role: role, hash: hash,
+                             expiresAt: row.double(expiresAt), revoked: row.bool(revoked) ?? true)
         }
     }
 

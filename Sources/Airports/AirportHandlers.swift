@@ -29,9 +29,9 @@ public struct AirportHandlers: Sendable {
 
     /// 200 with the airport (JSON, or GeoJSON when Accept asks for it), 304 when If-None-Match
     /// names its ETag, 410 when it is deleted.
-    static func answer(_ request: Request, _ result: PostgresResult) throws -> Response {
-        if !result.isNull(0, 17) { throw AirportsRepository.Failure.gone }
-        var response = AirportRepresentation.of(request) == .geoJSON ? AirportRequests.airportGeoJSON(result) : AirportRequests.airport(200, result)
+    static func answer(_ request: Request, _ rows: AirportRows) throws -> Response {
+        if !rows.row(0).isNull(rows.deletedAt) { throw AirportsRepository.Failure.gone }
+        var response = AirportRepresentation.of(request) == .geoJSON ? AirportRequests.airportGeoJSON(rows) : AirportRequests.airport(200, rows)
         AirportRepresentation.vary(&response)
         if let match = request.headers["If-None-Match"], let etag = response.headers["ETag"],
            match.split(separator: ",").contains(where: { $0.trimmingASCIIWhitespace() == etag || $0.trimmingASCIIWhitespace() == "*" }) {
@@ -48,7 +48,7 @@ public struct AirportHandlers: Sendable {
         try fields.requireComplete()
         let result = try AirportRequests.run { try repository.create(fields, actor: EventActor(request)) }
         var response = AirportRequests.airport(201, result)
-        response.headers.add("Location", "/airports/\(result.int(0, 0)!)")
+        response.headers.add("Location", "/airports/\(result.id(0) ?? 0)")
         return response
     }
 

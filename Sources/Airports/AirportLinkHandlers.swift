@@ -63,7 +63,7 @@ public struct AirportLinkHandlers: Sendable {
                 if staged.kind == "create" {
                     let result = try repository.applyCreate(connection, fields, id: staged.airportId, actor: staged.actor)
                     var response = AirportRequests.airport(201, result)
-                    response.headers.add("Location", "/airports/\(result.int(0, 0)!)")
+                    response.headers.add("Location", "/airports/\(result.id(0) ?? 0)")
                     return response
                 }
                 let result = try repository.applyUpdate(connection, staged.airportId!, fields, baseVersion: staged.baseVersion!, actor: staged.actor)
@@ -80,7 +80,7 @@ public struct AirportLinkHandlers: Sendable {
         var response = Response.json(200, AirportJSON.single(result) { w in
             w.raw(",\"restore\":"); w.string("/airports/\(id)/restore")
         })
-        response.headers.add("ETag", ETag.value(result.int(0, 14)!))
+        response.headers.add("ETag", ETag.value(result.version(0) ?? 0))
         return response
     }
 

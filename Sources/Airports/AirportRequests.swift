@@ -27,16 +27,16 @@ enum AirportRequests {
     }
 
     /// `{"data": airport}` with the airport's ETag.
-    static func airport(_ status: Int, _ result: PostgresResult) -> Response {
-        var response = Response.json(status, AirportJSON.single(result))
-        if let version = result.int(0, 14) { response.headers.add("ETag", ETag.value(version)) }
+    static func airport(_ status: Int, _ rows: AirportRows) -> Response {
+        var response = Response.json(status, AirportJSON.single(rows))
+        if let version = rows.version(0) { response.headers.add("ETag", ETag.value(version)) }
         return response
     }
 
     /// The airport as a GeoJSON Feature, with the ETag of that representation.
-    static func airportGeoJSON(_ result: PostgresResult) -> Response {
-        var response = Response(status: 200, contentType: AirportRepresentation.geoJSONType, body: AirportGeoJSON.feature(result))
-        if let version = result.int(0, 14) { response.headers.add("ETag", ETag.geoJSONValue(version)) }
+    static func airportGeoJSON(_ rows: AirportRows) -> Response {
+        var response = Response(status: 200, contentType: AirportRepresentation.geoJSONType, body: AirportGeoJSON.feature(rows))
+        if let version = rows.version(0) { response.headers.add("ETag", ETag.geoJSONValue(version)) }
         return response
     }
 

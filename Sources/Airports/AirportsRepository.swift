@@ -37,7 +37,7 @@ public struct AirportsRepository: Sendable {
 
     static let columnList = AirportColumn.allCases.map(\.name).joined(separator: ", ")
     static let selectColumns = columnList + ", version, "
-        + ["created_at", "updated_at", "deleted_at"].map { "to_char(\($0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" }
+        + ["created_at", "updated_at", "deleted_at"].map { "to_char(\($0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS \($0)" }
             .joined(separator: ", ")
 
     private static let selectOne = "SELECT \(selectColumns) FROM airports WHERE id = $1"
@@ -124,14 +124,14 @@ public struct AirportsRepository: Sendable {
                           (\(data.map { "EXCLUDED.\($0)" }.joined(separator: ", "))) OR a.deleted_at IS NOT NULL
                     RETURNING (xmax = 0) AS inserted
                 )
-                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
-                """)
-            return UploadResult(rows: rows, inserted: Int(counts.int(0, 0)!), updated: updated + Int(counts.int(0, 1)!))
+                SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted
+                """).row(0)
+            return UploadResult(rows: rows, inserted: Int(try counts.int("inserted") ?? 0), updated: updated + Int(try counts.int("updated") ?? 0))
         }
     }
 
     /// The airport event of a change, with the airport after it (`{"id"}` when it is gone).
-    private func record(_ connection: PostgresConnection, _ change: String, id: Int64, row: PostgresResult?, actor: EventActor?) throws {
+    private func record(_ connection: PostgresConnection, _ change: String, id: Int64, row: AirportRows?, actor: EventActor?) throws {
         var data = JSONWriter(capacity: 512)
         if let row {
             AirportJSON.write(row, row: 0, to: &data)
@@ -143,14 +143,14 @@ public struct AirportsRepository: Sendable {
     }
 
     /// A created airport's event, then the row.
-    private func created(_ connection: PostgresConnection, _ row: PostgresResult, actor: EventActor?) throws -> PostgresResult {
-        try record(connection, "created", id: row.int(0, 0) ?? 0, row: row, actor: actor)
+    private func created(_ connection: PostgresConnection, _ row: AirportRows, actor: EventActor?) throws -> AirportRows {
+        try record(connection, "created", id: row.id(0) ?? 0, row: row, actor: actor)
         return row
     }
 
     /// An updated airport's event when the update changed it, then the row.
-    private func updated(_ connection: PostgresConnection, _ update: (row: PostgresResult, changed: Bool), actor: EventActor?) throws -> PostgresResult {
-        if update.changed { try record(connection, "updated", id: update.row.int(0, 0) ?? 0, row: update.row, actor: actor) }
+    private func updated(_ connection: PostgresConnection, _ update: (row: AirportRows, changed: Bool), actor: EventActor?) throws -> AirportRows {
+        if update.changed { try record(connection, "updated", id: update.row.id(0) ?? 0, row: update.row, actor: actor) }
         return update.row
     }
 
@@ -158,9 +158,10 @@ public struct AirportsRepository: Sendable {
     /// (writers wait, readers do not) is taken only when the table looked empty, so uploads into a
     /// busy table never hold it.
     private func isEmptyUnderLock(_ connection: PostgresConnection) throws -> Bool {
-        guard try connection.query("SELECT NOT EXISTS (SELECT 1 FROM airports)").bool(0, 0)! else { return false }
+        let isEmpty = "SELECT NOT EXISTS (SELECT 1 FROM airports) AS empty"
+        guard try connection.query(isEmpty).row(0).bool("empty") == true else { return false }
         try connection.execute("LOCK TABLE airports IN SHARE ROW EXCLUSIVE MODE")
-        return try connection.query("SELECT NOT EXISTS (SELECT 1 FROM airports)").bool(0, 0)!
+        return try connection.query(isEmpty).row(0).bool("empty") == true
     }
 
     /// Keeps the sequence of server-picked ids above every id written explicitly.
@@ -186,7 +187,7 @@ public struct AirportsRepository: Sendable {
     }
 
     /// One page of airports by id; `limit + 1` rows are read to tell whether another page follows.
-    public func list(_ filters: Filters, _ body: (PostgresResult) throws -> Void) throws {
+    public func list(_ filters: Filters, _ body: (AirportRows) throws -> Void) throws {
         try pool.retrying {
             try pool.withConnection { connection in
                 var parameters: [PostgresEncodable?] = [filters.after, filters.limit + 1]
@@ -196,7 +197,7 @@ public struct AirportsRepository: Sendable {
                     WHERE \(conditions.joined(separator: " AND "))
                     ORDER BY id LIMIT $2
                     """, parameters)
-                try body(result)
+                try body(try AirportRows(result))
             }
         }
     }
@@ -220,17 +221,14 @@ public struct AirportsRepository: Sendable {
 
     /// A page of airports nearest first (then by id), as `nearStatement` reads it: the row's
     /// columns, then `distance_m` (the cursor's) and `distance_km` (reported).
-    public func listNear(_ filters: Filters, _ near: NearQuery, _ body: (PostgresResult) throws -> Void) throws {
+    public func listNear(_ filters: Filters, _ near: NearQuery, _ body: (AirportRows) throws -> Void) throws {
         let statement = AirportsRepository.nearStatement(filters, near)
         try pool.retrying {
             try pool.withConnection { connection in
-                try body(try connection.query(statement.sql, statement.parameters))
+                try body(try AirportRows(try connection.query(statement.sql, statement.parameters)))
             }
         }
     }
-
-    public static let distanceMetresColumn = 18
-    public static let distanceKmColumn = 19
 
     /// The SQL and parameters of a page by distance; public so a test can EXPLAIN exactly this.
     ///
@@ -278,10 +276,10 @@ public struct AirportsRepository: Sendable {
     /// One airport, delete-flagged or not, read on an event loop's own connection; fails with
     /// `Failure.notFound`.
     public func get(_ id: Int64, on connection: PipelinedConnection,
-                    _ completion: @escaping (Result<PostgresResult, Error>) -> Void) {
+                    _ completion: @escaping (Result<AirportRows, Error>) -> Void) {
         connection.query(AirportsRepository.selectOne, [id]) { outcome in
             completion(outcome.mapError { $0 as Error }.flatMap { result in
-                result.rowCount == 1 ? .success(result) : .failure(Failure.notFound)
+                result.rowCount == 1 ? Result { try AirportRows(result) } : .failure(Failure.notFound)
             })
         }
     }
@@ -289,7 +287,7 @@ public struct AirportsRepository: Sendable {
     // MARK: writes
 
     /// Creates an airport with an id the server picks. Returns the stored row.
-    public func create(_ fields: AirportFields, actor: EventActor?) throws -> PostgresResult {
+    public func create(_ fields: AirportFields, actor: EventActor?) throws -> AirportRows {
         try pool.transaction { connection in try created(connection, try insertPickingId(connection, fields), actor: actor) }
     }
 
@@ -313,11 +311,11 @@ public struct AirportsRepository: Sendable {
     /// for that writer to end and yields no row instead of aborting the transaction; the sequence is
     /// then moved past every committed id and the pick is made again. So a client that sent no id
     /// never gets a 409; each extra pick needs another writer of exactly that id at that moment.
-    private func insertPickingId(_ connection: PostgresConnection, _ fields: AirportFields) throws -> PostgresResult {
+    private func insertPickingId(_ connection: PostgresConnection, _ fields: AirportFields) throws -> AirportRows {
         let values = AirportsRepository.insertValues(fields, id: nil)
         for _ in 0..<100 {
             let result = try connection.query(AirportsRepository.insertSQL, values)
-            if result.rowCount == 1 { return result }
+            if result.rowCount == 1 { return try AirportRows(result) }
             try bumpIdSequence(connection, to: "(SELECT max(id) FROM airports)")
         }
         // Not seen in practice; as a serialization failure the pool runs the transaction again.
@@ -326,21 +324,21 @@ public struct AirportsRepository: Sendable {
 
     /// Inserts with the given id; nil when a record has it (one committed by a writer running at
     /// the same time included: its end is waited for).
-    private func insert(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64) throws -> PostgresResult? {
+    private func insert(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64) throws -> AirportRows? {
         try bumpIdSequence(connection, to: "$1::bigint", [id])
         let result = try connection.query(AirportsRepository.insertSQL, AirportsRepository.insertValues(fields, id: id))
-        return result.rowCount == 1 ? result : nil
+        return result.rowCount == 1 ? try AirportRows(result) : nil
     }
 
     /// PUT: replaces the whole record (reviving a delete-flagged one) or creates it with that id.
-    public func replace(_ id: Int64, _ fields: AirportFields, ifMatch: String?, actor: EventActor?) throws -> (PostgresResult, created: Bool) {
+    public func replace(_ id: Int64, _ fields: AirportFields, ifMatch: String?, actor: EventActor?) throws -> (AirportRows, created: Bool) {
         try pool.transaction { connection in
             // A second round when another writer created the id between the look and the insert:
             // then this PUT replaces that record, as it would have a moment later.
             for _ in 0..<3 {
                 let current = try connection.query("SELECT version FROM airports WHERE id = $1 FOR UPDATE", [id])
                 if let ifMatch {
-                    guard current.rowCount == 1, let version = current.int(0, 0), ETag.matches(ifMatch, version: version) else {
+                    guard current.rowCount == 1, let version = try current.row(0).int("version"), ETag.matches(ifMatch, version: version) else {
                         throw Failure.preconditionFailed
                     }
                 }
@@ -358,12 +356,12 @@ public struct AirportsRepository: Sendable {
     }
 
     /// PATCH (JSON merge patch): changes the given columns. Delete-flagged airports are gone (410).
-    public func change(_ id: Int64, _ fields: AirportFields, ifMatch: String?, actor: EventActor?) throws -> PostgresResult {
+    public func change(_ id: Int64, _ fields: AirportFields, ifMatch: String?, actor: EventActor?) throws -> AirportRows {
         try pool.transaction { connection in
-            let current = try connection.query("SELECT version, deleted_at IS NOT NULL FROM airports WHERE id = $1 FOR UPDATE", [id])
+            let current = try connection.query("SELECT version, deleted_at IS NOT NULL AS deleted FROM airports WHERE id = $1 FOR UPDATE", [id])
             guard current.rowCount == 1 else { throw Failure.notFound }
-            if current.bool(0, 1)! { throw Failure.gone }
-            let version = current.int(0, 0)!
+            if try current.row(0).bool("deleted") == true { throw Failure.gone }
+            let version = try current.row(0).int("version") ?? 0
             if let ifMatch, !ETag.matches(ifMatch, version: version) { throw Failure.preconditionFailed }
             return try updated(connection, try update(connection, id, fields, reviving: false), actor: actor)
         }
@@ -371,10 +369,10 @@ public struct AirportsRepository: Sendable {
 
     /// Sets the given columns; version and updated_at move only when something changed.
     private func update(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields,
-                        reviving: Bool) throws -> (row: PostgresResult, changed: Bool) {
+                        reviving: Bool) throws -> (row: AirportRows, changed: Bool) {
         let columns = AirportColumn.allCases.dropFirst().filter { fields[$0] != nil }
         if columns.isEmpty && !reviving {
-            return (try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id]), false)
+            return (try AirportRows(try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])), false)
         }
         let values: [PostgresEncodable?] = [id] + columns.map { fields[$0]!.parameter }
         let placeholders = columns.enumerated().map { "$\($0.offset + 2)::\(AirportsRepository.sqlType($0.element))" }
@@ -386,8 +384,8 @@ public struct AirportsRepository: Sendable {
             WHERE id = $1 AND (\(changed)\(reviving ? " OR deleted_at IS NOT NULL" : ""))
             RETURNING \(AirportsRepository.selectColumns)
             """, values)
-        if updated.rowCount == 1 { return (updated, true) }
-        return (try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id]), false)
+        if updated.rowCount == 1 { return (try AirportRows(updated), true) }
+        return (try AirportRows(try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])), false)
     }
 
     /// DELETE: removes the record for good.
@@ -395,14 +393,14 @@ public struct AirportsRepository: Sendable {
         try pool.transaction { connection in
             let current = try connection.query("SELECT version FROM airports WHERE id = $1 FOR UPDATE", [id])
             guard current.rowCount == 1 else { throw Failure.notFound }
-            if let ifMatch, !ETag.matches(ifMatch, version: current.int(0, 0)!) { throw Failure.preconditionFailed }
+            if let ifMatch, !ETag.matches(ifMatch, version: try current.row(0).int("version") ?? 0) { throw Failure.preconditionFailed }
             try connection.query("DELETE FROM airports WHERE id = $1", [id])
             try record(connection, "deleted", id: id, row: nil, actor: actor)
         }
     }
 
     /// Sets (`true`) or clears the delete flag; setting it twice changes nothing more.
-    public func setDeleted(_ id: Int64, _ deleted: Bool, actor: EventActor?) throws -> PostgresResult {
+    public func setDeleted(_ id: Int64, _ deleted: Bool, actor: EventActor?) throws -> AirportRows {
         try pool.transaction { connection in
             let changed = try connection.query("""
                 UPDATE airports SET deleted_at = \(deleted ? "now()" : "NULL"), version = \(AirportsRepository.nextVersion), updated_at = now()
@@ -410,12 +408,13 @@ public struct AirportsRepository: Sendable {
                 RETURNING \(AirportsRepository.selectColumns)
                 """, [id])
             if changed.rowCount == 1 {
-                try record(connection, deleted ? "delete_flagged" : "restored", id: id, row: changed, actor: actor)
-                return changed
+                let row = try AirportRows(changed)
+                try record(connection, deleted ? "delete_flagged" : "restored", id: id, row: row, actor: actor)
+                return row
             }
             let current = try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
             guard current.rowCount == 1 else { throw Failure.notFound }
-            return current
+            return try AirportRows(current)
         }
     }
 
@@ -428,8 +427,8 @@ public struct AirportsRepository: Sendable {
             try connection.query("""
                 INSERT INTO airport_confirmations (token_hash, kind, airport_id, fields, base_version, expires_at, actor_id, actor_name)
                 VALUES (sha256(convert_to($1, 'UTF8')), $2, $3, $4::jsonb, $5, now() + $6 * interval '1 second', $7, $8)
-                RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                """, [token, kind, airportId, fields, baseVersion, lifetime, actor?.id, actor?.name]).string(0, 0)!
+                RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS expires_at
+                """, [token, kind, airportId, fields, baseVersion, lifetime, actor?.id, actor?.name]).row(0).string("expires_at") ?? ""
         }
     }
 
@@ -437,10 +436,10 @@ public struct AirportsRepository: Sendable {
     public func liveVersion(_ id: Int64) throws -> Int64 {
         try pool.retrying {
             try pool.withConnection { connection in
-                let result = try connection.query("SELECT version, deleted_at IS NOT NULL FROM airports WHERE id = $1", [id])
+                let result = try connection.query("SELECT version, deleted_at IS NOT NULL AS deleted FROM airports WHERE id = $1", [id])
                 guard result.rowCount == 1 else { throw Failure.notFound }
-                if result.bool(0, 1)! { throw Failure.gone }
-                return result.int(0, 0)!
+                if try result.row(0).bool("deleted") == true { throw Failure.gone }
+                return try result.row(0).int("version") ?? 0
             }
         }
     }
@@ -450,14 +449,17 @@ public struct AirportsRepository: Sendable {
     public func confirm<T>(token: String, consume: Bool, _ apply: (Staged, PostgresConnection) throws -> T) throws -> T {
         try pool.transaction { connection in
             let found = try connection.query("""
-                SELECT kind, airport_id, fields::text, base_version, expires_at < now(), used_at IS NOT NULL, actor_id, actor_name
+                SELECT kind, airport_id, fields::text AS fields, base_version, expires_at < now() AS expired, used_at IS NOT NULL AS used,
+                       actor_id, actor_name
                 FROM airport_confirmations WHERE token_hash = sha256(convert_to($1, 'UTF8')) FOR UPDATE
                 """, [token])
             guard found.rowCount == 1 else { throw Failure.tokenNotFound }
-            if found.bool(0, 4)! || found.bool(0, 5)! { throw Failure.tokenGone }
-            let staged = Staged(kind: found.string(0, 0)!, airportId: found.int(0, 1), fieldsJSON: found.string(0, 2)!,
-                                baseVersion: found.int(0, 3),
-                                actor: found.string(0, 6).map { EventActor(id: $0, name: found.string(0, 7) ?? "") })
+            let row = found.row(0)
+            if try row.bool("expired") == true || row.bool("used") == true { throw Failure.tokenGone }
+            let actorName = try row.string("actor_name")
+            let staged = Staged(kind: try row.string("kind") ?? "", airportId: try row.int("airport_id"), fieldsJSON: try row.string("fields") ?? "",
+                                baseVersion: try row.int("base_version"),
+                                actor: try row.string("actor_id").map { EventActor(id: $0, name: actorName ?? "") })
             let value = try apply(staged, connection)
             if consume {
                 try connection.query("UPDATE airport_confirmations SET used_at = now() WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [token])
@@ -467,7 +469,7 @@ public struct AirportsRepository: Sendable {
     }
 
     /// A create staged by a link, applied inside `confirm`.
-    public func applyCreate(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?, actor: EventActor?) throws -> PostgresResult {
+    public func applyCreate(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?, actor: EventActor?) throws -> AirportRows {
         guard let id else { return try created(connection, try insertPickingId(connection, fields), actor: actor) }
         guard let row = try insert(connection, fields, id: id) else {
             throw Failure.conflict("An airport with id \(id) exists already.")
@@ -477,11 +479,11 @@ public struct AirportsRepository: Sendable {
 
     /// An update staged by a link, applied inside `confirm`: 409 when the airport changed since.
     public func applyUpdate(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields, baseVersion: Int64,
-                            actor: EventActor?) throws -> PostgresResult {
-        let current = try connection.query("SELECT version, deleted_at IS NOT NULL FROM airports WHERE id = $1 FOR UPDATE", [id])
+                            actor: EventActor?) throws -> AirportRows {
+        let current = try connection.query("SELECT version, deleted_at IS NOT NULL AS deleted FROM airports WHERE id = $1 FOR UPDATE", [id])
         guard current.rowCount == 1 else { throw Failure.conflict("The airport was removed since this update was staged.") }
-        if current.bool(0, 1)! { throw Failure.gone }
-        guard current.int(0, 0)! == baseVersion else { throw Failure.conflict("The airport changed since this update was staged.") }
+        if try current.row(0).bool("deleted") == true { throw Failure.gone }
+        guard try current.row(0).int("version") == baseVersion else { throw Failure.conflict("The airport changed since this update was staged.") }
         return try updated(connection, try update(connection, id, fields, reviving: false), actor: actor)
     }
 }

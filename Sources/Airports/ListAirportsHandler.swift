@@ -66,9 +66,9 @@ public struct ListAirportsHandler: Sendable {
                         _ representation: AirportRepresentation) throws -> Response {
         var body: [UInt8] = []
         try repository.list(filters) { result in
-            let count = min(result.rowCount, filters.limit)
+            let count = min(result.count, filters.limit)
             var next: String?
-            if result.rowCount > filters.limit, let last = result.int(count - 1, 0) {
+            if result.count > filters.limit, let last = result.id(count - 1) {
                 next = nextLink(("after", String(last)), items)
             }
             body = encode(result, count: count, next: next, representation)
@@ -80,22 +80,23 @@ public struct ListAirportsHandler: Sendable {
                           _ representation: AirportRepresentation) throws -> Response {
         var body: [UInt8] = []
         try repository.listNear(filters, near) { result in
-            let count = min(result.rowCount, filters.limit)
+            let count = min(result.count, filters.limit)
+            let distanceMetres = try result.result.column("distance_m"), distanceKm = try result.result.column("distance_km")
             var next: String?
-            if result.rowCount > filters.limit, let last = result.int(count - 1, 0),
-               let distance = result.double(count - 1, AirportsRepository.distanceMetresColumn) {
+            if result.count > filters.limit, let last = result.id(count - 1),
+               let distance = result.row(count - 1).double(distanceMetres) {
                 next = nextLink(("cursor", NearCursor(distanceMetres: distance, id: last).text), items)
             }
-            body = encode(result, count: count, next: next, representation) { result, row, w in
+            body = encode(result, count: count, next: next, representation) { rows, row, w in
                 w.raw(",\"distance_km\":")
-                result.withBytes(row, AirportsRepository.distanceKmColumn) { w.bytes.append(contentsOf: $0) }
+                rows.row(row).withBytes(distanceKm) { w.bytes.append(contentsOf: $0) }
             }
         }
         return answer(body, representation)
     }
 
-    private func encode(_ result: PostgresResult, count: Int, next: String?, _ representation: AirportRepresentation,
-                        extra: ((PostgresResult, Int, inout JSONWriter) -> Void)? = nil) -> [UInt8] {
+    private func encode(_ result: AirportRows, count: Int, next: String?, _ representation: AirportRepresentation,
+                        extra: ((AirportRows, Int, inout JSONWriter) -> Void)? = nil) -> [UInt8] {
         if representation == .geoJSON {
             return AirportGeoJSON.collection(result, count: count, next: next, extra: extra)
         }

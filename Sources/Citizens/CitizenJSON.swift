@@ -21,22 +21,22 @@ enum CitizenJSON {
 
     /// One row of `CitizensRepository.selectColumns`, copied from the result's bytes.
     static func write(_ rows: CitizenRows, row: Int, to w: inout JSONWriter) {
-        w.raw("{\"citizen_id\":"); rows.withBytes(row, 0) { w.bytes.append(contentsOf: $0) }
-        w.raw(",\"town\":"); rows.withBytes(row, 1) { w.string(utf8: $0) }
-        w.raw(",\"street\":"); rows.withBytes(row, 2) { w.string(utf8: $0) }
-        w.raw(",\"building\":"); rows.withBytes(row, 3) { w.string(utf8: $0) }
-        w.raw(",\"apartment\":"); rows.withBytes(row, 4) { w.bytes.append(contentsOf: $0) }
-        w.raw(",\"name\":"); rows.withBytes(row, 5) { w.string(utf8: $0) }
+        w.raw("{\"citizen_id\":"); rows.withBytes(row, rows.citizenId) { w.bytes.append(contentsOf: $0) }
+        w.raw(",\"town\":"); rows.withBytes(row, rows.town) { w.string(utf8: $0) }
+        w.raw(",\"street\":"); rows.withBytes(row, rows.street) { w.string(utf8: $0) }
+        w.raw(",\"building\":"); rows.withBytes(row, rows.building) { w.string(utf8: $0) }
+        w.raw(",\"apartment\":"); rows.withBytes(row, rows.apartment) { w.bytes.append(contentsOf: $0) }
+        w.raw(",\"name\":"); rows.withBytes(row, rows.name) { w.string(utf8: $0) }
         w.raw(",\"birth_date\":\"")
-        rows.withBytes(row, 6) { iso in
+        rows.withBytes(row, rows.birthDate) { iso in
             // YYYY-MM-DD to DD.MM.YYYY
             w.bytes.append(contentsOf: iso[8..<10]); w.bytes.append(UInt8(ascii: "."))
             w.bytes.append(contentsOf: iso[5..<7]); w.bytes.append(UInt8(ascii: "."))
             w.bytes.append(contentsOf: iso[0..<4])
         }
-        w.raw("\",\"gender\":\""); rows.withBytes(row, 7) { w.bytes.append(contentsOf: $0) }
+        w.raw("\",\"gender\":\""); rows.withBytes(row, rows.gender) { w.bytes.append(contentsOf: $0) }
         w.raw("\",\"relatives\":[")
-        rows.withBytes(row, 8) { array in
+        rows.withBytes(row, rows.relatives) { array in
             // {1,2,3} -> 1,2,3 (kept sorted on every write)
             if array.count > 2 { w.bytes.append(contentsOf: array[1..<(array.count - 1)]) }
         }

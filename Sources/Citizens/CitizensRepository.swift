@@ -27,7 +27,7 @@ public struct CitizensRepository: Sendable {
     public func createImport(actor: EventActor?, beforeCommit: (PostgresConnection, Int64) throws -> Void = { _, _ in },
                              _ produce: (_ store: (Citizen) throws -> Void) throws -> Void) throws -> Int64 {
         try pool.transaction { connection in
-            let importId = try connection.query("INSERT INTO imports DEFAULT VALUES RETURNING import_id").int(0, 0)!
+            let importId = try connection.query("INSERT INTO imports DEFAULT VALUES RETURNING import_id").row(0).int("import_id") ?? 0
             let prefix = Array("\(importId)\t".utf8)
             let stored = try connection.copyIn("COPY citizens (import_id, \(CitizensRepository.selectColumns)) FROM STDIN") { writer in
                 try produce { citizen in
@@ -71,11 +71,13 @@ public struct CitizensRepository: Sendable {
             try pool.withConnection { connection in
                 // `<=` with before - 1, so no sentinel id is needed when there is no `before`.
                 let result = try connection.query("""
-                    SELECT import_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), citizen_count
+                    SELECT import_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, citizen_count
                     FROM imports WHERE import_id <= $1 ORDER BY import_id DESC LIMIT $2
                     """, [before.map { $0 - 1 } ?? Int64.max, limit])
-                return (0..<result.rowCount).map { row in
-                    ImportSummary(importId: result.int(row, 0)!, createdAt: result.string(row, 1)!, citizens: result.int(row, 2)!)
+                let importId = try result.column("import_id"), createdAt = try result.column("created_at"),
+                    citizens = try result.column("citizen_count")
+                return result.rows.map { row in
+                    ImportSummary(importId: row.int(importId)!, createdAt: row.string(createdAt)!, citizens: row.int(citizens)!)
                 }
             }
         }
@@ -97,9 +99,10 @@ public struct CitizensRepository: Sendable {
                     SELECT \(CitizensRepository.selectColumns) FROM citizens
                     WHERE import_id = $1 AND citizen_id > $2 ORDER BY citizen_id LIMIT $3
                     """, [importId, after, batch])
-                if result.rowCount > 0 { try body(CitizenRows(result: result)) }
-                if result.rowCount < batch { return }
-                after = result.int(result.rowCount - 1, 0)!
+                let rows = try CitizenRows(result)
+                if rows.count > 0 { try body(rows) }
+                if rows.count < batch { return }
+                after = result.row(rows.count - 1).int(rows.citizenId)!
                 batch = 4096
             }
         }
@@ -109,9 +112,10 @@ public struct CitizensRepository: Sendable {
     /// the date's ISO text (YYYY-MM-DD): `extract(month ...)` in the query doubled its time.
     public func birthdayInputs(importId: Int64) throws -> [(id: Int64, month: Int, relatives: [Int64])] {
         try withCitizensQuery("SELECT citizen_id, birth_date, relatives FROM citizens WHERE import_id = $1", importId) { result in
-            (0..<result.rowCount).map { row in
-                let month = result.withBytes(row, 1) { Int($0[5] &- 0x30) * 10 + Int($0[6] &- 0x30) }
-                return (result.int(row, 0)!, month, CopyText.parseIntArray(result, row, 2))
+            let id = try result.column("citizen_id"), birthDate = try result.column("birth_date"), relatives = try result.column("relatives")
+            return result.rows.map { row in
+                let month = row.withBytes(birthDate) { Int($0[5] &- 0x30) * 10 + Int($0[6] &- 0x30) }
+                return (row.int(id)!, month, CopyText.parseIntArray(row, relatives))
             }
         }
     }
@@ -123,14 +127,15 @@ public struct CitizensRepository: Sendable {
         try withCitizensQuery("SELECT town, birth_date FROM citizens WHERE import_id = $1", importId) { result in
             let todayNumber = today.year * 10000 + today.month * 100 + today.day
             var groups = TownGroups()
-            for row in 0..<result.rowCount {
-                let age = result.withBytes(row, 1) { iso -> Int in
+            let town = try result.column("town"), birthDate = try result.column("birth_date")
+            for row in result.rows {
+                let age = row.withBytes(birthDate) { iso -> Int in
                     // YYYY-MM-DD; full years are (today - birth) / 10000 on YYYYMMDD numbers.
                     var number = 0
                     for b in iso where b != UInt8(ascii: "-") { number = number * 10 + Int(b &- 0x30) }
                     return (todayNumber - number) / 10000
                 }
-                result.withBytes(row, 0) { groups.add(age, to: $0) }
+                row.withBytes(town) { groups.add(age, to: $0) }
             }
             return zip(groups.towns, groups.values)
                 .sorted { $0.0.lexicographicallyPrecedes($1.0) }
@@ -149,7 +154,7 @@ public struct CitizensRepository: Sendable {
             // before ours. (Read in the locking statement, the relatives could be stale: waiting
             // for a lock refreshes only the locked row.)
             let current = try connection.query(
-                "SELECT true, relatives FROM citizens WHERE import_id = $1 AND citizen_id = $2", [importId, citizenId])
+                "SELECT relatives FROM citizens WHERE import_id = $1 AND citizen_id = $2", [importId, citizenId])
             guard current.rowCount == 1 else { throw Failure.citizenNotFound }
 
             var removed: [Int64] = []
@@ -161,11 +166,12 @@ public struct CitizensRepository: Sendable {
                         "SELECT citizen_id FROM citizens WHERE import_id = $1 AND citizen_id = ANY($2::bigint[])",
                         [importId, PostgresArray(others)])
                     if found.rowCount != others.count {
-                        let existing = Set((0..<found.rowCount).map { found.int($0, 0)! })
+                        let id = try found.column("citizen_id")
+                        let existing = Set(found.rows.map { $0.int(id)! })
                         throw Failure.unknownRelatives(others.filter { !existing.contains($0) })
                     }
                 }
-                let old = Set(CopyText.parseIntArray(current, 0, 1))
+                let old = Set(CopyText.parseIntArray(current.row(0), try current.column("relatives")))
                 let new = Set(wanted)
                 removed = old.subtracting(new).subtracting([citizenId]).sorted()
                 added = new.subtracting(old).subtracting([citizenId]).sorted()
@@ -190,7 +196,7 @@ public struct CitizensRepository: Sendable {
                 """, [importId, citizenId, patch.town, patch.street, patch.building, patch.apartment, patch.name,
                       patch.birthDate?.iso, patch.gender, patch.relatives.map { PostgresArray($0) },
                       PostgresArray(removed), PostgresArray(added)])
-            let citizen = CitizenRows(result: updated).citizen(0)
+            let citizen = try CitizenRows(updated).citizen(0)
             var data = JSONWriter(capacity: 512)
             CitizenJSON.write(citizen, to: &data)
             data.bytes.removeLast()  // the closing brace: relatives_changed joins the citizen's members
@@ -229,22 +235,32 @@ public struct ImportSummary: Sendable, Equatable {
     public var citizens: Int64
 }
 
-/// Rows of `selectColumns`, read without building Citizen values when the caller does not need them.
+/// Rows of `selectColumns`, read without building Citizen values when the caller does not need
+/// them; their columns found by name once per result.
 public struct CitizenRows {
     let result: PostgresResult
+    let citizenId, town, street, building, apartment, name, birthDate, gender, relatives: PostgresColumn
+
+    init(_ result: PostgresResult) throws {
+        self.result = result
+        citizenId = try result.column("citizen_id"); town = try result.column("town"); street = try result.column("street")
+        building = try result.column("building"); apartment = try result.column("apartment"); name = try result.column("name")
+        birthDate = try result.column("birth_date"); gender = try result.column("gender"); relatives = try result.column("relatives")
+    }
 
     public var count: Int { result.rowCount }
 
-    public func citizen(_ row: Int) -> Citizen {
-        Citizen(citizenId: result.int(row, 0)!, town: result.string(row, 1)!, street: result.string(row, 2)!,
-                building: result.string(row, 3)!, apartment: result.int(row, 4)!, name: result.string(row, 5)!,
-                birthDate: CivilDate(iso: result.string(row, 6)!)!, gender: result.string(row, 7)!,
-                relatives: CopyText.parseIntArray(result, row, 8))
+    public func citizen(_ index: Int) -> Citizen {
+        let row = result.row(index)
+        return Citizen(citizenId: row.int(citizenId)!, town: row.string(town)!, street: row.string(street)!,
+                       building: row.string(building)!, apartment: row.int(apartment)!, name: row.string(name)!,
+                       birthDate: CivilDate(iso: row.string(birthDate)!)!, gender: row.string(gender)!,
+                       relatives: CopyText.parseIntArray(row, relatives))
     }
 
     /// Raw UTF-8 of a text column, for writing JSON without a String in between.
-    public func withBytes<T>(_ row: Int, _ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
-        try result.withBytes(row, column, body)
+    public func withBytes<T>(_ row: Int, _ column: PostgresColumn, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try result.row(row).withBytes(column, body)
     }
 }
 
@@ -311,8 +327,8 @@ enum CopyText {
     }
 
     /// `{1,2,3}` as PostgreSQL prints a bigint[].
-    static func parseIntArray(_ result: PostgresResult, _ row: Int, _ column: Int) -> [Int64] {
-        result.withBytes(row, column) { bytes in
+    static func parseIntArray(_ row: PostgresRow, _ column: PostgresColumn) -> [Int64] {
+        row.withBytes(column) { bytes in
             var values: [Int64] = []
             var current: Int64 = 0
             var inNumber = false

@@ -21,11 +21,11 @@ public struct DemandRepository: Sendable {
     /// after as_of are not counted (they leave their town listed, with zeros). The scan is the
     /// citizens primary key range of the import: no plan depends on statistics of fresh rows.
     static let countsSQL = """
-        SELECT town COLLATE "C",
+        SELECT town COLLATE "C" AS town,
                width_bucket(($3::int - (date_part('year', birth_date) * 10000 + date_part('month', birth_date) * 100
-                                        + date_part('day', birth_date))::int) / 10000, $4::int[]),
-               count(*) FILTER (WHERE birth_date <= $2::date),
-               count(*) FILTER (WHERE birth_date <= $2::date AND cardinality(array_remove(relatives, citizen_id)) > 0)
+                                        + date_part('day', birth_date))::int) / 10000, $4::int[]) AS age_group,
+               count(*) FILTER (WHERE birth_date <= $2::date) AS residents,
+               count(*) FILTER (WHERE birth_date <= $2::date AND cardinality(array_remove(relatives, citizen_id)) > 0) AS with_relatives
         FROM citizens WHERE import_id = $1
         GROUP BY 1, 2 ORDER BY 1, 2
         """
@@ -58,20 +58,24 @@ public struct DemandRepository: Sendable {
                    try connection.query("SELECT 1 FROM imports WHERE import_id = $1", [importId]).rowCount == 0 {
                     throw Failure.importNotFound
                 }
-                let counts = (0..<counted.rowCount).map { row in
-                    DemandReport.CountRow(town: counted.string(row, 0) ?? "", group: Int(counted.int(row, 1) ?? 0),
-                                          residents: Int(counted.int(row, 2) ?? 0), withRelatives: Int(counted.int(row, 3) ?? 0))
+                let town = try counted.column("town"), group = try counted.column("age_group"),
+                    residents = try counted.column("residents"), withRelatives = try counted.column("with_relatives")
+                let counts = counted.rows.map { row in
+                    DemandReport.CountRow(town: row.string(town) ?? "", group: Int(row.int(group) ?? 0),
+                                          residents: Int(row.int(residents) ?? 0), withRelatives: Int(row.int(withRelatives) ?? 0))
                 }
                 var towns: [String] = []
                 for row in counts where towns.last != row.town { towns.append(row.town) }
                 var airports: [Int: [DemandReport.Airport]] = [:]
                 if !towns.isEmpty {
                     let found = try connection.query(DemandRepository.airportsSQL, [PostgresArray(towns), query.country])
-                    for row in 0..<found.rowCount {
-                        let town = Int(found.int(row, 0) ?? 0) - 1
+                    let n = try found.column("n"), id = try found.column("id"), name = try found.column("name"),
+                        iata = try found.column("iata"), city = try found.column("city"), country = try found.column("country")
+                    for row in found.rows {
+                        let town = Int(row.int(n) ?? 0) - 1
                         airports[town, default: []].append(DemandReport.Airport(
-                            id: found.int(row, 1) ?? 0, name: found.string(row, 2), iata: found.string(row, 3),
-                            city: found.string(row, 4), country: found.string(row, 5)))
+                            id: row.int(id) ?? 0, name: row.string(name), iata: row.string(iata),
+                            city: row.string(city), country: row.string(country)))
                     }
                 }
                 return DemandReport.assemble(asOf: query.asOf, ageGroups: query.ageGroups, counts: counts, airports: airports)
@@ -91,9 +95,9 @@ public struct DemandRepository: Sendable {
                         INSERT INTO town_aliases (town, city, country) VALUES ($1, $2, $3)
                         ON CONFLICT (town_key) DO UPDATE
                             SET town = excluded.town, city = excluded.city, country = excluded.country, updated_at = now()
-                        RETURNING town, city, country, xmax = 0
+                        RETURNING town, city, country, xmax = 0 AS created
                         """, [alias.town, alias.city, alias.country])
-                    return (DemandRepository.alias(result, 0), result.bool(0, 3) ?? false)
+                    return (try DemandRepository.aliases(result)[0], try result.row(0).bool("created") ?? false)
                 }
             }
         } catch let error as PostgresError where error.sqlState == "23514" {
@@ -106,7 +110,7 @@ public struct DemandRepository: Sendable {
         try pool.retrying {
             try pool.withConnection { connection in
                 let result = try connection.query("SELECT town, city, country FROM town_aliases ORDER BY town COLLATE \"C\"")
-                return (0..<result.rowCount).map { DemandRepository.alias(result, $0) }
+                return try DemandRepository.aliases(result)
             }
         }
     }
@@ -116,7 +120,7 @@ public struct DemandRepository: Sendable {
             try pool.withConnection { connection in
                 let result = try connection.query(
                     "SELECT town, city, country FROM town_aliases WHERE town_key = place_key($1)", [town])
-                return result.rowCount == 1 ? DemandRepository.alias(result, 0) : nil
+                return result.rowCount == 1 ? try DemandRepository.aliases(result).first : nil
             }
         }
     }
@@ -130,7 +134,9 @@ public struct DemandRepository: Sendable {
         }
     }
 
-    private static func alias(_ result: PostgresResult, _ row: Int) -> TownAlias {
-        TownAlias(town: result.string(row, 0) ?? "", city: result.string(row, 1) ?? "", country: result.string(row, 2))
+    /// The aliases of rows of (town, city, country), each column found once.
+    private static func aliases(_ result: PostgresResult) throws -> [TownAlias] {
+        let town = try result.column("town"), city = try result.column("city"), country = try result.column("country")
+        return result.rows.map { TownAlias(town: $0.string(town) ?? "", city: $0.string(city) ?? "", country: $0.string(country)) }
     }
 }

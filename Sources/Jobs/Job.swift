@@ -38,35 +38,62 @@ public struct Job: Sendable {
     public var error: String?
     public var cancelRequested: Bool
 
-    /// How many columns `columns` names: a query's own columns after them start here.
-    static let columnCount = 18
-    /// The columns `init(_:row:)` reads, in its order.
+    /// The columns the readers below read.
     static let columns = """
         id, kind, state, progress, processed, bytes_done, bytes_total, attempts,
-        \(["created_at", "started_at", "finished_at"].map { "to_char(\($0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" }
+        \(["created_at", "started_at", "finished_at"].map { "to_char(\($0) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS \($0)" }
             .joined(separator: ", ")),
-        actor_id, actor_name, result::text, error::text, cancel_requested, traceparent, phase
+        actor_id, actor_name, result::text AS result, error::text AS error, cancel_requested, traceparent, phase
         """
 
-    init(_ result: PostgresResult, row: Int = 0) {
-        id = result.int(row, 0) ?? 0
-        kind = result.string(row, 1) ?? ""
-        state = result.string(row, 2).flatMap(JobState.init(rawValue:)) ?? .failed
-        progress = result.double(row, 3) ?? 0
-        processed = result.int(row, 4) ?? 0
-        bytesDone = result.int(row, 5) ?? 0
-        bytesTotal = result.int(row, 6) ?? 0
-        attempts = result.int(row, 7) ?? 0
-        createdAt = result.string(row, 8) ?? ""
-        startedAt = result.string(row, 9)
-        finishedAt = result.string(row, 10)
-        let (actorId, traceparent) = (result.string(row, 11), result.string(row, 16))
+    /// The columns of `columns` in a result, found once.
+    struct Columns {
+        let id, kind, state, progress, processed, bytesDone, bytesTotal, attempts, createdAt, startedAt, finishedAt,
+            actorId, actorName, result, error, cancelRequested, traceparent, phase: PostgresColumn
+
+        init(_ result: PostgresResult) throws {
+            id = try result.column("id"); kind = try result.column("kind"); state = try result.column("state")
+            progress = try result.column("progress"); processed = try result.column("processed")
+            bytesDone = try result.column("bytes_done"); bytesTotal = try result.column("bytes_total")
+            attempts = try result.column("attempts"); createdAt = try result.column("created_at")
+            startedAt = try result.column("started_at"); finishedAt = try result.column("finished_at")
+            actorId = try result.column("actor_id"); actorName = try result.column("actor_name")
+            self.result = try result.column("result"); error = try result.column("error")
+            cancelRequested = try result.column("cancel_requested"); traceparent = try result.column("traceparent")
+            phase = try result.column("phase")
+        }
+    }
+
+    /// The job of one row (the first by default).
+    init(_ result: PostgresResult, row: Int = 0) throws {
+        self.init(result.row(row), try Columns(result))
+    }
+
+    /// The jobs of every row.
+    static func all(_ result: PostgresResult) throws -> [Job] {
+        let columns = try Columns(result)
+        return result.rows.map { Job($0, columns) }
+    }
+
+    init(_ row: PostgresRow, _ c: Columns) {
+        id = row.int(c.id) ?? 0
+        kind = row.string(c.kind) ?? ""
+        state = row.string(c.state).flatMap(JobState.init(rawValue:)) ?? .failed
+        progress = row.double(c.progress) ?? 0
+        processed = row.int(c.processed) ?? 0
+        bytesDone = row.int(c.bytesDone) ?? 0
+        bytesTotal = row.int(c.bytesTotal) ?? 0
+        attempts = row.int(c.attempts) ?? 0
+        createdAt = row.string(c.createdAt) ?? ""
+        startedAt = row.string(c.startedAt)
+        finishedAt = row.string(c.finishedAt)
+        let (actorId, traceparent) = (row.string(c.actorId), row.string(c.traceparent))
         actor = actorId == nil && traceparent == nil ? nil
-            : EventActor(id: actorId, name: actorId == nil ? nil : result.string(row, 12) ?? "", traceparent: traceparent)
-        phase = result.string(row, 17)
-        self.result = result.string(row, 13)
-        error = result.string(row, 14)
-        cancelRequested = result.bool(row, 15) ?? false
+            : EventActor(id: actorId, name: actorId == nil ? nil : row.string(c.actorName) ?? "", traceparent: traceparent)
+        phase = row.string(c.phase)
+        result = row.string(c.result)
+        error = row.string(c.error)
+        cancelRequested = row.bool(c.cancelRequested) ?? false
     }
 
     public var location: String { "/jobs/\(id)" }

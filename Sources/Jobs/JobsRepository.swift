@@ -35,10 +35,10 @@ public struct JobsRepository: Sendable {
                     ORDER BY id DESC LIMIT 1
                     """, [actor?.id, idempotencyKey])
                 if earlier.rowCount == 1 {
-                    let job = Job(earlier)
+                    let job = try Job(earlier)
                     let digest = BodyDigest()
                     while let chunk = try read() { digest.update(chunk) }
-                    let stored = earlier.withBytes(0, Job.columnCount) { ByteaHex.decode($0) }
+                    let stored = try earlier.row(0).withBytes("body_sha256") { ByteaHex.decode($0) }
                     guard job.kind == kind.rawValue, stored == digest.finish() else {
                         throw HTTPError(409, "Idempotency-Key \(idempotencyKey) was used for another request body (job \(job.id), \(job.location)) within 24 hours; use a new key for a new request.")
                     }
@@ -48,7 +48,7 @@ public struct JobsRepository: Sendable {
             let id = try connection.query("""
                 INSERT INTO jobs (kind, content_type, content_encoding, actor_id, actor_name, idempotency_key, traceparent)
                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
-                """, [kind.rawValue, contentType, contentEncoding, actor?.id, actor?.name, idempotencyKey, actor?.traceparent]).int(0, 0)!
+                """, [kind.rawValue, contentType, contentEncoding, actor?.id, actor?.name, idempotencyKey, actor?.traceparent]).row(0).int("id") ?? 0
             let digest = BodyDigest()
             var pending: [UInt8] = []
             var seq: Int32 = 0
@@ -69,7 +69,7 @@ public struct JobsRepository: Sendable {
             let row = try connection.query("""
                 UPDATE jobs SET body_sha256 = $2::bytea, bytes_total = $3 WHERE id = $1 RETURNING \(Job.columns)
                 """, [id, ByteaHex.encode(digest.finish()), total])
-            let job = Job(row)
+            let job = try Job(row)
             try changed(connection, job, log: "queued: \(total) bytes of \(contentType ?? "a body without Content-Type")"
                         + (contentEncoding.map { " (sent with Content-Encoding \($0), stored inflated)" } ?? "")
                         + (job.actor?.traceparent.map { ", trace \(TraceContext(traceparent: $0)?.traceId ?? $0)" } ?? ""))
@@ -81,9 +81,9 @@ public struct JobsRepository: Sendable {
     /// its `insikt.job.queued` event. Wake the runners after the commit.
     public func enqueue(_ connection: PostgresConnection, kind: JobKind, actor: EventActor?, log: String) throws -> Job {
         let row = try connection.query("""
-            INSERT INTO jobs (kind, actor_id, actor_name) VALUES ($1, $2, $3) RETURNING \(Job.columns)
-            """, [kind.rawValue, actor?.id, actor?.name])
-        let job = Job(row)
+            INSERT INTO jobs (kind, actor_id, actor_name, traceparent) VALUES ($1, $2, $3, $4) RETURNING \(Job.columns)
+            """, [kind.rawValue, actor?.id, actor?.name, actor?.traceparent])
+        let job = try Job(row)
         try changed(connection, job, log: log)
         return job
     }
@@ -94,7 +94,7 @@ public struct JobsRepository: Sendable {
         try pool.retrying {
             try pool.withConnection { connection in
                 let result = try connection.query("SELECT \(Job.columns) FROM jobs WHERE id = $1", [id])
-                return result.rowCount == 1 ? Job(result) : nil
+                return result.rowCount == 1 ? try Job(result) : nil
             }
         }
     }
@@ -108,7 +108,7 @@ public struct JobsRepository: Sendable {
                     WHERE id < $1 AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR kind = $3)
                     ORDER BY id DESC LIMIT $4
                     """, [before ?? Int64.max, state?.rawValue, kind?.rawValue, limit])
-                return (0..<result.rowCount).map { Job(result, row: $0) }
+                return try Job.all(result)
             }
         }
     }
@@ -118,14 +118,15 @@ public struct JobsRepository: Sendable {
         try pool.retrying {
             try pool.withConnection { connection in
                 let count = try connection.query("""
-                    SELECT (SELECT count(*) FROM job_log WHERE job_id = $1) FROM jobs WHERE id = $1
+                    SELECT (SELECT count(*) FROM job_log WHERE job_id = $1) AS lines FROM jobs WHERE id = $1
                     """, [jobId])
                 guard count.rowCount == 1 else { return nil }
                 let lines = try connection.query("""
-                    SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || ' ' || line
+                    SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || ' ' || line AS line
                     FROM job_log WHERE job_id = $1 ORDER BY at, id OFFSET $2 LIMIT $3
                     """, [jobId, from, size])
-                return (Int(count.int(0, 0) ?? 0), (0..<lines.rowCount).map { lines.string($0, 0) ?? "" })
+                let line = try lines.column("line")
+                return (Int(try count.row(0).int("lines") ?? 0), lines.rows.map { $0.string(line) ?? "" })
             }
         }
     }
@@ -137,7 +138,7 @@ public struct JobsRepository: Sendable {
                 let result = try connection.queryBinary("SELECT bytes FROM job_bodies WHERE job_id = $1 AND seq = $2",
                                                         [.text(String(jobId)), .text(String(seq))], binaryResult: true)
                 guard result.rowCount == 1 else { return nil }
-                return result.withBytes(0, 0) { Array($0) }
+                return try result.row(0).withBytes("bytes") { Array($0) }
             }
         }
     }
@@ -155,7 +156,7 @@ public struct JobsRepository: Sendable {
                         RETURNING id)
                     SELECT count(*) FROM gone
                     """, [days])
-                return Int(result.int(0, 0) ?? 0)
+                return Int(try result.row(0).int("count") ?? 0)
             }
         }
     }
@@ -174,7 +175,7 @@ public struct JobsRepository: Sendable {
         try pool.transaction { connection in
             let current = try connection.query("SELECT \(Job.columns) FROM jobs WHERE id = $1 FOR UPDATE", [jobId])
             guard current.rowCount == 1 else { return nil }
-            let job = Job(current)
+            let job = try Job(current)
             try allowed(job)
             let who = actor?.id.map { "\(actor?.name ?? "") (\($0))" } ?? "a caller without key"
             switch job.state {
@@ -185,7 +186,7 @@ public struct JobsRepository: Sendable {
                     UPDATE jobs SET state = 'cancelled', finished_at = clock_timestamp() WHERE id = $1 AND state = 'queued' RETURNING \(Job.columns)
                     """, [jobId])
                 try connection.query("DELETE FROM job_bodies WHERE job_id = $1", [jobId])
-                let cancelled = Job(row)
+                let cancelled = try Job(row)
                 try changed(connection, cancelled, log: "cancelled by \(who) before it started", actor: actor)
                 return .accepted(cancelled)
             case .running:
@@ -193,7 +194,7 @@ public struct JobsRepository: Sendable {
                     UPDATE jobs SET cancel_requested = true WHERE id = $1 AND state = 'running' RETURNING \(Job.columns)
                     """, [jobId])
                 try addLog(connection, jobId, "cancel requested by \(who); it stops at its next checkpoint")
-                return .accepted(Job(row))
+                return .accepted(try Job(row))
             }
         }
     }
@@ -209,20 +210,20 @@ public struct JobsRepository: Sendable {
                 WHERE state = 'queued' OR (state = 'running' AND locked_until < now())
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
                 """)
-            guard next.rowCount == 1, let id = next.int(0, 0) else { return nil }
-            let rerun = next.string(0, 1) == "running"
+            guard next.rowCount == 1, let id = try next.row(0).int("id") else { return nil }
+            let rerun = try next.row(0).string("state") == "running"
             let row = try connection.query("""
                 UPDATE jobs SET state = 'running', locked_by = $2, locked_until = now() + $3 * interval '1 second',
                     heartbeat_at = now(), attempts = attempts + 1, started_at = coalesce(started_at, now())
                 WHERE id = $1 AND state IN ('queued', 'running') RETURNING \(Job.columns), content_type
                 """, [id, server, lease])
-            let job = Job(row)
+            let job = try Job(row)
             if rerun {
-                try addLog(connection, id, "the lease of \(next.string(0, 2) ?? "its server") expired: running again from the start (attempt \(job.attempts)) on \(server)")
+                try addLog(connection, id, "the lease of \(try next.row(0).string("locked_by") ?? "its server") expired: running again from the start (attempt \(job.attempts)) on \(server)")
             } else {
                 try changed(connection, job, log: "started (attempt \(job.attempts)) on \(server)")
             }
-            return (job, row.string(0, Job.columnCount), rerun)
+            return (job, try row.row(0).string("content_type"), rerun)
         }
     }
 
@@ -243,7 +244,7 @@ public struct JobsRepository: Sendable {
                 logged AS (INSERT INTO job_log (job_id, at, line) SELECT id, clock_timestamp(), $8::text FROM beat WHERE $8::text IS NOT NULL)
                 SELECT cancel_requested FROM beat
                 """, [jobId, server, lease, fraction, rows, bytes, phase, logLine])
-            return result.rowCount == 1 ? result.bool(0, 0) : nil
+            return result.rowCount == 1 ? try result.row(0).bool("cancel_requested") : nil
         }
     }
 
@@ -255,12 +256,12 @@ public struct JobsRepository: Sendable {
             WHERE id = $1 AND state = 'running' AND locked_by = $2 AND NOT cancel_requested RETURNING \(Job.columns)
             """, [jobId, server, processed, String(decoding: result, as: UTF8.self)])
         guard row.rowCount == 1 else {
-            let current = try connection.query("SELECT cancel_requested AND state = 'running' AND locked_by = $2 FROM jobs WHERE id = $1",
+            let current = try connection.query("SELECT cancel_requested AND state = 'running' AND locked_by = $2 AS cancelled FROM jobs WHERE id = $1",
                                                [jobId, server])
-            return current.bool(0, 0) == true ? .cancelled : .leaseLost
+            return try current.row(0).bool("cancelled") == true ? .cancelled : .leaseLost
         }
         try connection.query("DELETE FROM job_bodies WHERE job_id = $1", [jobId])
-        let job = Job(row)
+        let job = try Job(row)
         try changed(connection, job, log: "succeeded: \(String(decoding: result, as: UTF8.self))")
         return nil
     }
@@ -298,7 +299,7 @@ public struct JobsRepository: Sendable {
             """, [jobId, server, state.rawValue, problem.map { String(decoding: $0, as: UTF8.self) }])
         guard row.rowCount == 1 else { return false }
         try connection.query("DELETE FROM job_bodies WHERE job_id = $1", [jobId])
-        try changed(connection, Job(row), log: log)
+        try changed(connection, try Job(row), log: log)
         return true
     }
 
@@ -320,7 +321,7 @@ public struct JobsRepository: Sendable {
             let row = try connection.query("""
                 UPDATE jobs SET attempts = attempts + 1 WHERE id = $1 AND state = 'running' AND locked_by = $2 RETURNING attempts
                 """, [jobId, server])
-            guard row.rowCount == 1, let attempts = row.int(0, 0) else { return nil }
+            guard row.rowCount == 1, let attempts = try row.row(0).int("attempts") else { return nil }
             try addLog(connection, jobId, "attempt \(attempts - 1) failed (\(error)); attempt \(attempts) in \(Int(delay * 1000)) ms")
             return attempts
         }

@@ -179,17 +179,19 @@ public struct MigrationRunner {
     /// The applied versions, after checking each still has its file, unchanged.
     private func verify(_ migrations: [Migration], on connection: PostgresConnection) throws -> Set<Int> {
         let rows = try connection.query("""
-            SELECT version, name, checksum, encode(sha256(convert_to(coalesce(($1::text[])[version], ''), 'UTF8')), 'hex')
+            SELECT version, name, checksum, encode(sha256(convert_to(coalesce(($1::text[])[version], ''), 'UTF8')), 'hex') AS file_checksum
             FROM schema_migrations ORDER BY version
             """, [PostgresArray(migrations.map(\.sql))])
+        let versionColumn = try rows.column("version"), nameColumn = try rows.column("name"),
+            checksum = try rows.column("checksum"), fileChecksum = try rows.column("file_checksum")
         var applied = Set<Int>()
-        for row in 0..<rows.rowCount {
-            let version = Int(rows.int(row, 0)!)
-            let name = rows.string(row, 1)!
+        for row in rows.rows {
+            let version = Int(row.int(versionColumn) ?? 0)
+            let name = row.string(nameColumn) ?? ""
             guard version <= migrations.count else {
                 throw Failure(description: "migration \(String(format: "%04d", version))_\(name).sql is applied but its file is missing")
             }
-            if rows.string(row, 2) != rows.string(row, 3) {
+            if row.string(checksum) != row.string(fileChecksum) {
                 throw Failure(description: "migration \(migrations[version - 1].file) changed after it was applied (checksum differs)")
             }
             applied.insert(version)

@@ -20,14 +20,19 @@ public struct ReportLinksRepository: Sendable {
     }
 
     static func timestamp(_ column: String) -> String {
-        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS \(column)"
     }
 
     static let columns = "id, import_id, created_by, \(timestamp("created_at")), \(timestamp("expires_at"))"
 
-    static func link(_ result: PostgresResult, _ row: Int) -> ReportLink {
-        ReportLink(id: result.int(row, 0) ?? 0, importId: result.int(row, 1) ?? 0, createdBy: result.string(row, 2),
-                   createdAt: result.string(row, 3) ?? "", expiresAt: result.string(row, 4) ?? "")
+    /// The links of rows of `columns`, each column found once.
+    static func links(_ result: PostgresResult) throws -> [ReportLink] {
+        let id = try result.column("id"), importId = try result.column("import_id"), createdBy = try result.column("created_by"),
+            createdAt = try result.column("created_at"), expiresAt = try result.column("expires_at")
+        return result.rows.map { row in
+            ReportLink(id: row.int(id) ?? 0, importId: row.int(importId) ?? 0, createdBy: row.string(createdBy),
+                       createdAt: row.string(createdAt) ?? "", expiresAt: row.string(expiresAt) ?? "")
+        }
     }
 
     /// Stores a new link to the import's report; nil when there is no such import.
@@ -40,7 +45,7 @@ public struct ReportLinksRepository: Sendable {
                 RETURNING \(ReportLinksRepository.columns)
                 """, [importId, tokenSHA256Hex, createdBy, Int64(days)])
         }
-        return result.rowCount == 1 ? ReportLinksRepository.link(result, 0) : nil
+        return result.rowCount == 1 ? try ReportLinksRepository.links(result).first : nil
     }
 
     /// The import's links, oldest first (expired ones too); nil when there is no such import.
@@ -52,7 +57,7 @@ public struct ReportLinksRepository: Sendable {
             if result.rowCount == 0, try connection.query("SELECT 1 FROM imports WHERE import_id = $1", [importId]).rowCount == 0 {
                 return nil
             }
-            return (0..<result.rowCount).map { ReportLinksRepository.link(result, $0) }
+            return try ReportLinksRepository.links(result)
         }
     }
 
@@ -73,11 +78,11 @@ public struct ReportLinksRepository: Sendable {
     func lookup(tokenSHA256Hex: String) throws -> Lookup {
         let result = try pool.withConnection {
             try $0.query("""
-                SELECT import_id, expires_at <= now(), \(ReportLinksRepository.timestamp("expires_at"))
+                SELECT import_id, expires_at <= now() AS expired, \(ReportLinksRepository.timestamp("expires_at"))
                 FROM report_links WHERE token_sha256 = decode($1, 'hex')
                 """, [tokenSHA256Hex])
         }
-        guard result.rowCount == 1, let importId = result.int(0, 0) else { return .none }
-        return result.bool(0, 1) == false ? .live(importId: importId) : .expired(at: result.string(0, 2) ?? "")
+        guard result.rowCount == 1, let importId = try result.row(0).int("import_id") else { return .none }
+        return try result.row(0).bool("expired") == false ? .live(importId: importId) : .expired(at: try result.row(0).string("expires_at") ?? "")
     }
 }

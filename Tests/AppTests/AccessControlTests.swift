@@ -228,6 +228,15 @@ import TestSupport
         #expect(malformedDate.status == 400 && malformedDate.text.contains("/expires_at"), "\(malformedDate.text)")
     }
 
+    /// Keys made within one second are listed in the order they were made (by the stored time,
+    /// not the listed one, which is to the second; then the random ids would order them).
+    @Test func keysMadeWithinASecondAreListedInTheOrderTheyWereMade() throws {
+        let made = try (0..<4).map { _ in try Self.makeKey("reader").id }
+        let listed = try httpRequest(port: port, "GET", "/keys")
+        let ids = ((listed.json as? [String: Any])?["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(ids.filter { made.contains($0) } == made, "\(listed.text)")
+    }
+
     /// A refused upload reads none of its body: no 100 Continue, an answer at once, and the
     /// connection closed rather than the gigabyte drained.
     @Test func aRefusedUploadIsAnsweredBeforeItsBody() throws {

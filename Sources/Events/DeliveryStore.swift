@@ -45,6 +45,9 @@ struct RecordedAttempt: Sendable {
 
 /// The dispatcher's SQL: fan-out of events into deliveries, fair claims with leases, results.
 struct DeliveryStore: Sendable {
+    /// The advisory lock claims take turns on (an arbitrary constant: "INSIKTWC").
+    static let claimLockKey: Int64 = 0x494E_5349_4B54_5743
+
     let pool: PostgresPool
 
     /// For every enabled endpoint, deliveries for the next events after its cursor that match its
@@ -93,9 +96,14 @@ struct DeliveryStore: Sendable {
     /// - among the endpoints that can go, manual retries first, then the endpoint whose last turn
     ///   is oldest (round-robin): one that just had its turn waits behind every other endpoint
     ///   with a due head.
+    ///
+    /// Claims take turns (an advisory lock, then the claim's snapshot): two claims at once could
+    /// each sort the endpoints by a `last_turn_at` the other was changing, and give one endpoint
+    /// two turns in a row (seen under load).
     func claim(lease: Double, limit: Int, lane: Int) throws -> [DeliveryJob] {
-        let result = try pool.withConnection {
-            try $0.query("""
+        let result = try pool.transaction(retry: false) { connection in
+            try connection.query("SELECT pg_advisory_xact_lock(\(DeliveryStore.claimLockKey))")
+            return try connection.query("""
                 WITH picked AS (
                     SELECT w.id AS endpoint_id, h.id AS delivery_id
                     FROM webhook_endpoints w

@@ -1,6 +1,8 @@
 import CLinux
 import Foundation
 import Glibc
+import Locks
+import Synchronization
 
 /// One thread, one epoll instance, one listening socket (SO_REUSEPORT) and the connections the
 /// kernel hands it. Other threads talk to it only through its mailbox and eventfd.
@@ -9,12 +11,16 @@ import Glibc
 /// something at the end of every turn, and keep one value per type for the loop's lifetime. All of
 /// that is for the loop's own thread only.
 public final class EventLoop: @unchecked Sendable {
+    /// A connection and its current exchange, as a worker carries them back to the loop.
+    typealias BoundExchange = LoopBound<(Connection, Exchange)>
+
     enum Message {
-        case response(Connection, Exchange, Response)
-        case resume(Connection, Exchange)
-        case chunk(Connection, Exchange, [UInt8])
-        case streamEnd(Connection, Exchange, failed: Bool)
-        case task(() -> Void)
+        case response(BoundExchange, Response)
+        case streamedResponse(BoundExchange, Response, ResponseStream)
+        case resume(BoundExchange)
+        case chunk(BoundExchange, [UInt8])
+        case streamEnd(BoundExchange, failed: Bool)
+        case task(@Sendable () -> Void)
         case shutdown
         case forceClose
     }
@@ -31,9 +37,8 @@ public final class EventLoop: @unchecked Sendable {
     private var shutdownActions: [() -> Void] = []
     /// The earliest time a handler asked to be woken at (`wakeUp(at:)`).
     private var wakeAt = Double.infinity
-    private let mailboxLock = ConditionLock()
-    private var mailbox: [Message] = []
-    private var wakePending = false
+    /// Messages from other threads, and whether the eventfd has been written since the last drain.
+    private let mailbox = Mutex<(messages: [Message], wakePending: Bool)>(([], false))
     private(set) var draining = false
     private var liveConnections = 0
     private var lastSweep: Double
@@ -110,7 +115,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `task` on this loop's thread, soon. Called from any thread.
-    public func execute(_ task: @escaping () -> Void) {
+    public func execute(_ task: @escaping @Sendable () -> Void) {
         post(.task(task))
     }
 
@@ -121,18 +126,25 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Called from any thread.
     func post(_ message: Message) {
-        mailboxLock.lock()
-        mailbox.append(message)
-        let wake = !wakePending
-        wakePending = true
-        mailboxLock.unlock()
+        let wake = mailbox.withLock { mailbox in
+            mailbox.messages.append(message)
+            defer { mailbox.wakePending = true }
+            return !mailbox.wakePending
+        }
         if wake {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
         }
     }
 
+    /// The thread running `run()`, once it runs.
+    private let thread = Atomic<UInt>(0)
+
+    /// Whether the caller runs on this loop's thread.
+    public var inLoop: Bool { thread.load(ordering: .relaxed) == UInt(pthread_self()) }
+
     func run() {
+        thread.store(UInt(pthread_self()), ordering: .relaxed)
         var events = [epoll_event](repeating: epoll_event(), count: 512)
         while !(draining && liveConnections == 0) {
             let timeout = wakeAt.isFinite ? Int32(max(0, min(1000, (wakeAt - monotonicNow()) * 1000 + 1))) : 1000
@@ -209,20 +221,29 @@ public final class EventLoop: @unchecked Sendable {
     private func drainMailbox() {
         var value: UInt64 = 0
         _ = Glibc.read(wakeFD, &value, 8)
-        mailboxLock.lock()
-        let messages = mailbox
-        mailbox.removeAll(keepingCapacity: true)
-        wakePending = false
-        mailboxLock.unlock()
+        let messages = mailbox.withLock { mailbox in
+            defer {
+                mailbox.messages.removeAll(keepingCapacity: true)
+                mailbox.wakePending = false
+            }
+            return mailbox.messages
+        }
         for message in messages {
             switch message {
-            case let .response(connection, exchange, response):
+            case let .response(bound, response):
+                let (connection, exchange) = bound.value
                 connection.responseReady(exchange, response)
-            case let .resume(connection, exchange):
+            case let .streamedResponse(bound, response, stream):
+                let (connection, exchange) = bound.value
+                connection.responseReady(exchange, response, stream: stream)
+            case let .resume(bound):
+                let (connection, exchange) = bound.value
                 connection.resume(exchange)
-            case let .chunk(connection, exchange, bytes):
+            case let .chunk(bound, bytes):
+                let (connection, exchange) = bound.value
                 connection.chunkReady(exchange, bytes)
-            case let .streamEnd(connection, exchange, failed):
+            case let .streamEnd(bound, failed):
+                let (connection, exchange) = bound.value
                 connection.streamEnded(exchange, failed: failed)
             case let .task(task):
                 task()

@@ -191,7 +191,7 @@ public final class RawConnection {
     }
 }
 
-public struct RawResponse {
+public struct RawResponse: Sendable {
     public let status: Int
     public let reason: String
     public let headers: [(String, String)]

@@ -10,6 +10,7 @@ import Synchronization
 /// Non-blocking handlers may also watch sockets of their own on it (a database connection), run
 /// something at the end of every turn, and keep one value per type for the loop's lifetime. All of
 /// that is for the loop's own thread only.
+// Invariant: everything but `mailbox` (a Mutex) and `thread` (an Atomic) is touched only on the loop's thread.
 public final class EventLoop: @unchecked Sendable {
     /// A connection and its current exchange, as a worker carries them back to the loop.
     typealias BoundExchange = LoopBound<(Connection, Exchange)>

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Postgres
+import Synchronization
 
 /// Why a run stops before its work is done; thrown from `JobRun.progress`, so the work's
 /// transaction rolls back and nothing of it is stored.
@@ -19,7 +20,7 @@ public typealias JobWork = @Sendable (JobRun) throws -> Void
 
 /// One run of a job, as its work sees it. The runner thread calls the work; the heartbeat
 /// thread reads the progress and sets `stop`.
-public final class JobRun: @unchecked Sendable {
+public final class JobRun: Sendable {
     public let jobId: Int64
     public let kind: String
     /// The request's Content-Type; the body is stored inflated.
@@ -29,13 +30,16 @@ public final class JobRun: @unchecked Sendable {
     let repository: JobsRepository
     let server: String
 
-    private let lock = NSLock()
-    private var reader: BodyReadAhead?
-    private var rows: Int64 = 0
-    private var bytes: Int64 = 0
-    private var fraction = 0.0
-    private var stopReason: JobStop?
-    private(set) var committed = false
+    private struct State {
+        var reader: BodyReadAhead?
+        var rows: Int64 = 0
+        var bytes: Int64 = 0
+        var fraction = 0.0
+        var stopReason: JobStop?
+        var committed = false
+    }
+    private let state = Mutex(State())
+    var committed: Bool { state.withLock { $0.committed } }
 
     init(job: Job, contentType: String?, repository: JobsRepository, server: String) {
         jobId = job.id
@@ -50,11 +54,11 @@ public final class JobRun: @unchecked Sendable {
     /// The next piece of the stored body, nil at its end.
     public func read() throws -> [UInt8]? {
         try check()
-        let pieces = lock.withLock {
-            if let reader { return reader }
-            let (repository, jobId) = (repository, jobId)
+        let (repository, jobId) = (repository, jobId)
+        let pieces = state.withLock { state in
+            if let reader = state.reader { return reader }
             let started = BodyReadAhead { try repository.bodyChunk(jobId: jobId, seq: $0) }
-            self.reader = started
+            state.reader = started
             return started
         }
         return try pieces.next()
@@ -63,11 +67,11 @@ public final class JobRun: @unchecked Sendable {
     /// Rows done and body bytes read so far, and the share of the work done (0..<1); throws when
     /// the run must stop. Cheap: call it often (it is the checkpoint of a cancel).
     public func progress(rows: Int, bytes: Int64, fraction: Double) throws {
-        let stop: JobStop? = lock.withLock {
-            self.rows = Int64(rows)
-            self.bytes = bytes
-            self.fraction = min(max(fraction, self.fraction), 0.9999)
-            return stopReason
+        let stop: JobStop? = state.withLock { state in
+            state.rows = Int64(rows)
+            state.bytes = bytes
+            state.fraction = min(max(fraction, state.fraction), 0.9999)
+            return state.stopReason
         }
         if let stop { throw stop }
     }
@@ -76,11 +80,11 @@ public final class JobRun: @unchecked Sendable {
     /// `result` (JSON) in the same commit, so a rerun can never store twice.
     public func commit(_ connection: PostgresConnection, result: [UInt8]) throws {
         try check()
-        let rows = lock.withLock { self.rows }
+        let rows = state.withLock { $0.rows }
         if let refused = try repository.succeed(connection, jobId: jobId, server: server, processed: rows, result: result) {
             throw refused
         }
-        lock.withLock { committed = true }
+        state.withLock { $0.committed = true }
     }
 
     /// Starts the body again from its beginning (a retry).
@@ -90,23 +94,23 @@ public final class JobRun: @unchecked Sendable {
 
     /// The run ended: no more pieces are fetched.
     func closeReader() {
-        lock.withLock {
-            reader?.close()
-            reader = nil
+        state.withLock { state in
+            state.reader?.close()
+            state.reader = nil
         }
     }
 
     func check() throws {
-        if let stop = lock.withLock({ stopReason }) { throw stop }
+        if let stop = state.withLock({ $0.stopReason }) { throw stop }
     }
 
     func stop(_ reason: JobStop) {
-        lock.withLock { if stopReason == nil { stopReason = reason } }
+        state.withLock { state in if state.stopReason == nil { state.stopReason = reason } }
     }
 
-    var stopped: JobStop? { lock.withLock { stopReason } }
+    var stopped: JobStop? { state.withLock { $0.stopReason } }
 
     var snapshot: (rows: Int64, bytes: Int64, fraction: Double) {
-        lock.withLock { (rows, bytes, fraction) }
+        state.withLock { ($0.rows, $0.bytes, $0.fraction) }
     }
 }

@@ -42,6 +42,8 @@ public final class EventLoop: @unchecked Sendable {
     private let mailbox = Mutex<(messages: [Message], wakePending: Bool)>(([], false))
     private(set) var draining = false
     private var liveConnections = 0
+    /// Connections accepted in this turn: no event of the turn's batch is theirs.
+    private var acceptedThisTurn: [Int32] = []
     private var lastSweep: Double
     public private(set) var now: Double
     var dateCache = HTTPDateCache()
@@ -152,6 +154,7 @@ public final class EventLoop: @unchecked Sendable {
             wakeAt = .infinity
             let count = epoll_wait(epfd, &events, Int32(events.count), timeout)
             now = monotonicNow()
+            acceptedThisTurn.removeAll(keepingCapacity: true)
             if count > 0 {
                 for i in 0..<Int(count) {
                     let event = events[i]
@@ -161,7 +164,9 @@ public final class EventLoop: @unchecked Sendable {
                     } else if fd == wakeFD {
                         drainMailbox()
                     } else if Int(fd) < connections.count, let connection = connections[Int(fd)] {
-                        connection.handle(events: event.events)
+                        // An fd closed earlier in this turn and taken again by accept: the event was
+                        // the old connection's (a reset one's EPOLLERR closed the new one).
+                        if !acceptedThisTurn.contains(fd) { connection.handle(events: event.events) }
                     } else if let watcher = watchers[fd] {
                         watcher.ready()
                     }
@@ -198,6 +203,7 @@ public final class EventLoop: @unchecked Sendable {
                 connections.append(contentsOf: repeatElement(nil, count: Int(fd) + 1024 - connections.count))
             }
             connections[Int(fd)] = connection
+            acceptedThisTurn.append(fd)
             liveConnections += 1
             register(fd, events: EPOLLIN.rawValue)
         }

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
 import Postgres
-import Synchronization
+import Locks
 
 /// The application's door to PostgreSQL: the pool, whether the schema is migrated, and the
 /// translation of an unreachable database into `503 Retry-After`.
@@ -12,7 +12,7 @@ public final class Database: Sendable {
         var migrated = false
         var lastProblem = "the database has not been checked yet"
     }
-    private let schema = Mutex(Schema())
+    private let schema = Monitor(Schema())
 
     public init(pool: PostgresPool, migrations: MigrationRunner) {
         self.pool = pool

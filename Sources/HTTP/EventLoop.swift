@@ -10,7 +10,7 @@ import Synchronization
 /// Non-blocking handlers may also watch sockets of their own on it (a database connection), run
 /// something at the end of every turn, and keep one value per type for the loop's lifetime. All of
 /// that is for the loop's own thread only.
-// Invariant: everything but `mailbox` (a Mutex) and `thread` (an Atomic) is touched only on the loop's thread.
+// Invariant: everything but `mailbox` (a Monitor) and `thread` (an Atomic) is touched only on the loop's thread.
 public final class EventLoop: @unchecked Sendable {
     /// A connection and its current exchange, as a worker carries them back to the loop.
     typealias BoundExchange = LoopBound<(Connection, Exchange)>
@@ -39,7 +39,7 @@ public final class EventLoop: @unchecked Sendable {
     /// The earliest time a handler asked to be woken at (`wakeUp(at:)`).
     private var wakeAt = Double.infinity
     /// Messages from other threads, and whether the eventfd has been written since the last drain.
-    private let mailbox = Mutex<(messages: [Message], wakePending: Bool)>(([], false))
+    private let mailbox = Monitor<(messages: [Message], wakePending: Bool)>(([], false))
     private(set) var draining = false
     private var liveConnections = 0
     /// Connections accepted in this turn: no event of the turn's batch is theirs.

@@ -1,5 +1,4 @@
 import Locks
-import Synchronization
 
 /// The body of a streamed response, written by its producer on a worker thread. Each write goes
 /// to the event loop as one chunk; when more than `limit` bytes are queued and not yet sent, the
@@ -16,12 +15,12 @@ public final class ResponseStream: Sendable {
     private let limit: Int
     private let send: @Sendable ([UInt8]) -> Void
     /// Compresses the body (Content-Encoding: gzip); only the producer's thread takes it.
-    private let deflater: Mutex<Deflater?>
+    private let deflater: Monitor<Deflater?>
 
     /// `bounded: false` never waits (for collecting a body whole).
     init(bounded: Bool = true, gzip: Bool = false, send: @escaping @Sendable ([UInt8]) -> Void) {
         self.limit = bounded ? 1 << 20 : Int.max
-        self.deflater = Mutex(gzip ? Deflater() : nil)
+        self.deflater = Monitor(gzip ? Deflater() : nil)
         self.send = send
     }
 

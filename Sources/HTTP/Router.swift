@@ -1,4 +1,4 @@
-import Synchronization
+import Locks
 
 /// The route table as a trie of path segments. Fixed segments win over parameters; a segment that
 /// does not parse as the parameter's type matches nothing, so `/imports/abc` is a 404.
@@ -64,7 +64,7 @@ public final class Router: Sendable {
         public internal(set) var routes: [Route] = []
     }
 
-    private let building = Mutex(Table())
+    private let building = Monitor(Table())
 
     public init() {}
 

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Locks
-import Synchronization
+import Locks
 
 /// The HTTP server: one event loop per configured core, a worker pool for handlers, and
 /// graceful shutdown.
@@ -21,7 +21,7 @@ public final class Server: Sendable {
         var loops: [EventLoop] = []
         var workers: WorkerPool?
     }
-    private let running = Mutex(Running())
+    private let running = Monitor(Running())
     /// Loops whose thread has not ended yet.
     private let runningLoops = Monitor(0)
 

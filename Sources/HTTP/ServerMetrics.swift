@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locks
 
 /// Request counts by route and status, a latency histogram and open connections, in
 /// Prometheus text format. Each event loop records into its own stripe, so recording never
@@ -14,7 +14,7 @@ public final class ServerMetrics: Sendable {
     }
 
     final class Stripe: Sendable {
-        let counts = Mutex(Counts())
+        let counts = Monitor(Counts())
     }
 
     struct Counts {
@@ -25,8 +25,8 @@ public final class ServerMetrics: Sendable {
     }
 
     private let stripes: [Stripe]
-    private let openConnections = Mutex(0)
-    private let providers = Mutex<[@Sendable () -> String]>([])
+    private let openConnections = Monitor(0)
+    private let providers = Monitor<[@Sendable () -> String]>([])
     /// Extra text appended by other layers (the database pool).
     public var extraProviders: [@Sendable () -> String] {
         get { providers.withLock { $0 } }

@@ -1,7 +1,7 @@
 import Events
 import Foundation
 import Postgres
-import Synchronization
+import Locks
 
 /// Why a run stops before its work is done; thrown from `JobRun.progress`, so the work's
 /// transaction rolls back and nothing of it is stored.
@@ -38,7 +38,7 @@ public final class JobRun: Sendable {
         var stopReason: JobStop?
         var committed = false
     }
-    private let state = Mutex(State())
+    private let state = Monitor(State())
     var committed: Bool { state.withLock { $0.committed } }
 
     init(job: Job, contentType: String?, repository: JobsRepository, server: String) {

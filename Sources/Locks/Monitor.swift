@@ -2,7 +2,7 @@ import Glibc
 import CLinux
 import Synchronization
 
-/// State guarded by a `Mutex`, and a condition on it: a thread can sleep until another changes the
+/// State guarded by a `Mutex` (ThreadSanitizer told of it), and a condition on it: a thread can sleep until another changes the
 /// state (a worker waiting for a job, a reader for the next chunk). The one condition variable of
 /// the code base; the lock is `Synchronization`'s `Mutex` and a sleeper blocks on an eventfd.
 public final class Monitor<State>: Sendable {
@@ -33,10 +33,17 @@ public final class Monitor<State>: Sendable {
     /// Runs `body` holding the lock; `wake` then wakes one or all sleepers to re-check the state.
     public func withLock<R, E: Error>(wake: Wake? = nil, _ body: (inout State) throws(E) -> sending R) throws(E) -> sending R {
         try guarded.withLock { (guarded: inout sending Guarded) throws(E) -> sending R in
-            defer { if let wake { Self.wake(wake, &guarded) } }
+            ThreadSanitizer.acquire?(identity)
+            defer {
+                if let wake { Self.wake(wake, &guarded) }
+                ThreadSanitizer.release?(identity)
+            }
             return try body(&guarded.state)
         }
     }
+
+    /// This monitor's address, for ThreadSanitizer.
+    private var identity: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) }
 
     /// Sleeps until `ready` holds or `deadline` (monotonic seconds, `monotonicNow()`) passes, then
     /// runs `body` holding the lock; its flag says whether `ready` held. `ready` is checked first
@@ -48,6 +55,8 @@ public final class Monitor<State>: Sendable {
         var tookWakeUp = false
         while true {
             let step = try guarded.withLock { (guarded: inout sending Guarded) throws(E) -> sending Step<R> in
+                ThreadSanitizer.acquire?(identity)
+                defer { ThreadSanitizer.release?(identity) }
                 if sleeping {
                     guarded.sleepers -= 1
                     if tookWakeUp { guarded.pending -= 1 }

@@ -1,6 +1,6 @@
-import Synchronization
 import App
 import Foundation
+import Locks
 import Postgres
 import Testing
 import TestSupport
@@ -13,8 +13,8 @@ import TestSupport
     static let sample = AirportsAPITests.sample
 
     final class Answers: Sendable {
-        private let all = Mutex<[(String, RawResponse)]>([])
-        private let failures = Mutex<[String]>([])
+        private let all = Monitor<[(String, RawResponse)]>([])
+        private let failures = Monitor<[String]>([])
 
         func run(_ what: String, _ request: () throws -> RawResponse) {
             do {

@@ -1,9 +1,9 @@
 import Client
-import Synchronization
+import Locks
 
 /// A console that keeps what the client wrote, in order, for tests.
 final class CapturedConsole: Console, Sendable {
-    private let written = Mutex<(transcript: String, errors: String)>(("", ""))
+    private let written = Monitor<(transcript: String, errors: String)>(("", ""))
     var transcript: String { written.withLock { $0.transcript } }
     var errors: String { written.withLock { $0.errors } }
 

@@ -1,5 +1,5 @@
-import Synchronization
 import Foundation
+import Locks
 import Postgres
 import Testing
 import TestSupport
@@ -108,7 +108,7 @@ import TestSupport
 }
 
 final class ResultBox: Sendable {
-    private let results = Mutex<(applied: [[Int]], errors: [Error])>(([], []))
+    private let results = Monitor<(applied: [[Int]], errors: [Error])>(([], []))
     var applied: [[Int]] { results.withLock { $0.applied } }
     var errors: [Error] { results.withLock { $0.errors } }
     var count: Int { results.withLock { $0.applied.count + $0.errors.count } }

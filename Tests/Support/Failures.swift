@@ -1,8 +1,8 @@
-import Synchronization
+import Locks
 
 /// Failures collected from several threads, reported together at the end of a test.
 public final class Failures: Sendable {
-    private let items = Mutex<[String]>([])
+    private let items = Monitor<[String]>([])
 
     public init() {}
 

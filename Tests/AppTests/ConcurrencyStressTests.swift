@@ -32,15 +32,28 @@ import TestSupport
             }.joined(separator: "/")
         })).map { "/" + $0 }
         let wrong = Failures()
+        let connected = Monitor(0)
         let finished = Monitor(0)
         let started = Date()
         for client in 0..<Self.clients {
             let thread = Thread {
                 defer { finished.withLock(wake: .all) { $0 += 1 } }
+                // First every client at once, on a connection opened beforehand and the paths in the
+                // same order, so several loops meet each path of the route table for the first time
+                // together.
+                do {
+                    let connection = try RawConnection(port: port)
+                    connected.withLock(wake: .all) { $0 += 1 }
+                    connected.wait(until: { $0 == Self.clients }, deadline: monotonicNow() + 60)
+                    try Self.optionsAnd405(connection, paths, wrong, shuffled: false)
+                } catch {
+                    connected.withLock(wake: .all) { $0 += 1 }
+                    wrong.add("client \(client), OPTIONS and 405 at once: \(error)")
+                }
                 for round in 0..<Self.rounds {
                     do {
                         switch (client + round) % 4 {
-                        case 0: try Self.optionsAnd405(port, paths, wrong)
+                        case 0: try Self.optionsAnd405(RawConnection(port: port), paths, wrong)
                         case 1: try Self.resetStreamedCitizens(port, importId, wrong)
                         case 2: try Self.dropEventStream(port, wrong)
                         default: try Self.cancelStartingJob(port, wrong)
@@ -68,9 +81,8 @@ import TestSupport
     }
 
     /// OPTIONS and a method no route takes, on every path, on one keep-alive connection.
-    static func optionsAnd405(_ port: UInt16, _ paths: [String], _ wrong: Failures) throws {
-        let connection = try RawConnection(port: port)
-        for path in paths.shuffled() {
+    static func optionsAnd405(_ connection: RawConnection, _ paths: [String], _ wrong: Failures, shuffled: Bool = true) throws {
+        for path in shuffled ? paths.shuffled() : paths {
             try connection.send("OPTIONS \(path) HTTP/1.1\r\nHost: x\r\n\(TestEnvironment.authorizationLine)\r\n")
             let options = try connection.readResponse()
             if options.status != 204 && options.status != 200 || options.header("Allow")?.contains("OPTIONS") != true {

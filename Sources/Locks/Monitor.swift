@@ -1,10 +1,11 @@
-import Glibc
 import CLinux
+import Glibc
 import Synchronization
 
-/// State guarded by a `Mutex` (ThreadSanitizer told of it), and a condition on it: a thread can sleep until another changes the
+/// State guarded by a `Mutex`, and a condition on it: a thread can sleep until another changes the
 /// state (a worker waiting for a job, a reader for the next chunk). The one condition variable of
-/// the code base; the lock is `Synchronization`'s `Mutex` and a sleeper blocks on an eventfd.
+/// the code base; the lock is `Synchronization`'s `Mutex` (ThreadSanitizer told of it) and a
+/// sleeper blocks on an eventfd.
 public final class Monitor<State>: Sendable {
     public enum Wake: Sendable { case one, all }
 

@@ -1,3 +1,4 @@
+import Locks
 import Synchronization
 
 /// A key as the gate holds it in memory: no database round trip per request.
@@ -11,7 +12,7 @@ final class CachedKey: Sendable {
     let revoked: Bool
     /// Unix seconds of the last admitted request, written to the database now and then.
     let lastUsed = Atomic<Int64>(0)
-    let bucket = Mutex(TokenBucket())
+    let bucket = Monitor(TokenBucket())
 
     init(id: String, name: String, role: Role, hash: [UInt8], expiresAt: Double?, revoked: Bool) {
         self.id = id

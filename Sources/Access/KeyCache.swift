@@ -1,4 +1,5 @@
 import Foundation
+import Locks
 import Synchronization
 import HTTP
 
@@ -7,10 +8,10 @@ import HTTP
 /// made here. Last-use times go back to the database every `recordInterval` seconds.
 public final class KeyCache: Sendable {
     private let repository: KeysRepository
-    private let keys = Mutex<[String: CachedKey]>([:])
+    private let keys = Monitor<[String: CachedKey]>([:])
     /// One reload at a time: a reload that read the table before a change must not replace the
     /// keys of one that read it after.
-    private let reloading = Mutex<Void>(())
+    private let reloading = Monitor<Void>(())
     private let adminKey: KeyToken?
     private let refreshInterval: Double
     private let recordInterval: Double

@@ -68,7 +68,7 @@ public struct AppConfiguration: Sendable {
 }
 
 /// The whole product wired together: database, routes, server.
-public final class Application: @unchecked Sendable {
+public final class Application: Sendable {
     public let configuration: AppConfiguration
     public let server: Server
     public let database: Database

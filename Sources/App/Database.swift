@@ -1,15 +1,18 @@
 import Foundation
 import HTTP
 import Postgres
+import Locks
 
 /// The application's door to PostgreSQL: the pool, whether the schema is migrated, and the
 /// translation of an unreachable database into `503 Retry-After`.
-public final class Database: @unchecked Sendable {
+public final class Database: Sendable {
     public let pool: PostgresPool
     public let migrations: MigrationRunner
-    private let lock = NSLock()
-    private var migrated = false
-    private var lastProblem = "the database has not been checked yet"
+    private struct Schema {
+        var migrated = false
+        var lastProblem = "the database has not been checked yet"
+    }
+    private let schema = Monitor(Schema())
 
     public init(pool: PostgresPool, migrations: MigrationRunner) {
         self.pool = pool
@@ -22,12 +25,13 @@ public final class Database: @unchecked Sendable {
         do {
             if apply { try migrations.up() }
             let upToDate = try migrations.isUpToDate()
-            lock.withLock {
-                migrated = upToDate
-                if !upToDate { lastProblem = "migrations are pending (run insikt migrate up)" }
+            schema.withLock { schema in
+                schema.migrated = upToDate
+                if !upToDate { schema.lastProblem = "migrations are pending (run insikt migrate up)" }
             }
         } catch let error as PostgresError {
-            lock.withLock { lastProblem = "the database is unreachable: \(error.message.trimmingCharacters(in: .whitespacesAndNewlines))" }
+            let problem = "the database is unreachable: \(error.message.trimmingCharacters(in: .whitespacesAndNewlines))"
+            schema.withLock { $0.lastProblem = problem }
         }
     }
 
@@ -43,11 +47,11 @@ public final class Database: @unchecked Sendable {
         thread.start()
     }
 
-    public var isMigrated: Bool { lock.withLock { migrated } }
+    public var isMigrated: Bool { schema.withLock { $0.migrated } }
 
     /// For `/readyz`: reachable now, and migrated.
     public func readiness() -> (ready: Bool, reason: String) {
-        guard isMigrated else { return (false, lock.withLock { lastProblem }) }
+        guard isMigrated else { return (false, schema.withLock { $0.lastProblem }) }
         do {
             _ = try pool.withConnection { try $0.query("SELECT 1") }
             return (true, "")
@@ -78,7 +82,7 @@ public final class Database: @unchecked Sendable {
     /// A non-blocking handler on the event loop's own connection, whose database failures become
     /// 503s like those of `guarded`.
     public func nonBlocking(
-        _ handler: @escaping (Request, EventLoop, PipelinedConnection, @escaping (Result<Response, Error>) -> Void) -> Void
+        _ handler: @escaping @Sendable (Request, EventLoop, PipelinedConnection, @escaping (Result<Response, Error>) -> Void) -> Void
     ) -> NonBlockingHandler {
         let configuration = pool.configuration
         return { [self] request, loop, respond in

@@ -14,13 +14,12 @@ public final class StandardConsole: Console {
     public init() {}
 
     public func out(_ text: String) {
-        fputs(text, stdout)
-        fflush(stdout)
+        fflush(nil)
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     public func err(_ text: String) {
-        fflush(stdout)
-        fputs(text, stderr)
-        fflush(stderr)
+        fflush(nil)
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }

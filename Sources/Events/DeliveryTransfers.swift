@@ -1,3 +1,4 @@
+import Locks
 import CLibCurl
 import Foundation
 import Glibc

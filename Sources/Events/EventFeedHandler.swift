@@ -38,8 +38,9 @@ public struct EventFeedHandler: Sendable {
             let seen = events.count < query.limit ? max(start, head) : nil
             let hub = loop.local { FeedHub(loop: loop, connection: connection, notifier: notifier) }
             if stream {
+                let bound = LoopBound(hub, loop: loop)
                 var response = Response.pushed(contentType: "text/event-stream; charset=utf-8") { stream in
-                    hub.open(stream, query, first: events, cursor: start, seen: seen)
+                    bound.value.open(stream, query, first: events, cursor: start, seen: seen)
                 }
                 response.headers.add("Cache-Control", "no-cache")
                 response.headers.add("Vary", "Accept")

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Locks
 import Postgres
 import Synchronization
 
@@ -8,7 +9,7 @@ import Synchronization
 /// the events themselves. After a lost connection it says "anything may be new" (nil).
 public final class EventNotifier: Sendable {
     private let url: String
-    private let subscribers = Mutex<[@Sendable (Int64?) -> Void]>([])
+    private let subscribers = Monitor<[@Sendable (Int64?) -> Void]>([])
     private let stopped = Atomic<Bool>(false)
 
     public init(url: String) {

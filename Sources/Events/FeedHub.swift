@@ -56,8 +56,10 @@ final class FeedHub {
     init(loop: EventLoop, connection: PipelinedConnection, notifier: EventNotifier) {
         self.loop = loop
         self.connection = connection
-        notifier.subscribe { [weak self, loop] position in
-            loop.execute { self?.announce(position) }
+        // The hub lives as long as its loop (a loop-local value).
+        let hub = LoopBound(self, loop: loop)
+        notifier.subscribe { position in
+            hub.loop.execute { hub.value.announce(position) }
         }
         loop.atEndOfEachTurn { [unowned self] in tick() }
         loop.atShutdown { [unowned self] in

@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import Glibc
+import Locks
 
 /// From a parsed head to a running handler: framing, routing, the worker pool, the body.
 extension Connection {
@@ -114,10 +115,8 @@ extension Connection {
             if case let .fixed(n) = framing.length, framing.coding == .identity { declared = n }
             body = RequestBody(declaredLength: declared)
             exchange.sink = body
-            body.onSpaceAvailable = { [loop, weak self] in
-                guard let self else { return }
-                loop.post(.resume(self, exchange))
-            }
+            let bound = EventLoop.BoundExchange((self, exchange), loop: loop)
+            body.onSpaceAvailable { [loop] in loop.post(.resume(bound)) }
             if framing.expectContinue && end == start {
                 output.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
                 flush()
@@ -139,35 +138,34 @@ extension Connection {
         default:
             break
         }
-        let accepted = context.workers.submit { [loop, weak self] in
-            var response = Connection.run(route, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold)
-            guard let self else { return }
+        let bound = EventLoop.BoundExchange((self, exchange), loop: loop)
+        let acceptEncoding = exchange.acceptEncoding
+        let version = exchange.version
+        let accepted = context.workers.submit { [loop] in
+            var response = Connection.run(route, request, acceptEncoding: acceptEncoding, threshold: threshold)
             guard let producer = response.producer else {
-                loop.post(.response(self, exchange, response))
+                loop.post(.response(bound, response))
                 return
             }
-            if exchange.version == .http10 {
+            if version == .http10 {
                 // No chunked framing for HTTP/1.0: collect the body whole.
-                var collected: [UInt8] = []
-                let collector = ResponseStream(bounded: false) { collected.append(contentsOf: $0) }
+                let collected = Monitor([UInt8]())
+                let collector = ResponseStream(bounded: false) { bytes in collected.withLock { $0.append(contentsOf: bytes) } }
                 do { try producer(collector) } catch {
                     response = Connection.failure(error, request)
                 }
                 response.producer = nil
-                if response.body.isEmpty { response.body = collected }
-                ResponseCompression.apply(&response, acceptEncoding: exchange.acceptEncoding, threshold: threshold)
-                loop.post(.response(self, exchange, response))
+                if response.body.isEmpty { response.body = collected.withLock { $0 } }
+                ResponseCompression.apply(&response, acceptEncoding: acceptEncoding, threshold: threshold)
+                loop.post(.response(bound, response))
                 return
             }
-            let gzip = ResponseCompression.applyToStream(&response, acceptEncoding: exchange.acceptEncoding)
-            let stream = ResponseStream(gzip: gzip) { [weak self] bytes in
-                guard let self else { return }
-                loop.post(.chunk(self, exchange, bytes))
-            }
-            exchange.stream = stream
-            loop.post(.response(self, exchange, response))
+            let gzip = ResponseCompression.applyToStream(&response, acceptEncoding: acceptEncoding)
+            let stream = ResponseStream(gzip: gzip) { bytes in loop.post(.chunk(bound, bytes)) }
+            // The loop sets exchange.stream when it takes the response: the exchange is the loop's.
+            loop.post(.streamedResponse(bound, response, stream))
             guard request.method != .HEAD else {
-                loop.post(.streamEnd(self, exchange, failed: false))
+                loop.post(.streamEnd(bound, failed: false))
                 return
             }
             var failed = false
@@ -180,7 +178,7 @@ extension Connection {
                 ServerLog.error("request \(request.requestId) \(request.method) \(request.shownPath) failed while streaming: \(error)")
                 failed = true
             }
-            loop.post(.streamEnd(self, exchange, failed: failed))
+            loop.post(.streamEnd(bound, failed: failed))
         }
         if !accepted {
             queueResponse(exchange, HTTPError.unavailable("The server is busy; try again shortly.").response)

@@ -1,10 +1,15 @@
 import CLinux
 import Glibc
+import Locks
 
 /// Answers: the head, chunked streams, writing with writev, the end of an exchange.
 extension Connection {
-    func responseReady(_ exchange: Exchange, _ response: Response) {
-        guard !closed, self.exchange === exchange, !exchange.responseQueued else { return }
+    func responseReady(_ exchange: Exchange, _ response: Response, stream: ResponseStream? = nil) {
+        guard !closed, self.exchange === exchange, !exchange.responseQueued else {
+            stream?.close()  // nobody will send its chunks: let the producer stop
+            return
+        }
+        if let stream { exchange.stream = stream }
         queueResponse(exchange, response)
         if !closed { updateInterest() }
     }

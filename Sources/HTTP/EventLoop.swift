@@ -1,6 +1,8 @@
 import CLinux
 import Foundation
 import Glibc
+import Locks
+import Synchronization
 
 /// One thread, one epoll instance, one listening socket (SO_REUSEPORT) and the connections the
 /// kernel hands it. Other threads talk to it only through its mailbox and eventfd.
@@ -8,13 +10,18 @@ import Glibc
 /// Non-blocking handlers may also watch sockets of their own on it (a database connection), run
 /// something at the end of every turn, and keep one value per type for the loop's lifetime. All of
 /// that is for the loop's own thread only.
+// Invariant: everything but `mailbox` (a Monitor) and `thread` (an Atomic) is touched only on the loop's thread.
 public final class EventLoop: @unchecked Sendable {
+    /// A connection and its current exchange, as a worker carries them back to the loop.
+    typealias BoundExchange = LoopBound<(Connection, Exchange)>
+
     enum Message {
-        case response(Connection, Exchange, Response)
-        case resume(Connection, Exchange)
-        case chunk(Connection, Exchange, [UInt8])
-        case streamEnd(Connection, Exchange, failed: Bool)
-        case task(() -> Void)
+        case response(BoundExchange, Response)
+        case streamedResponse(BoundExchange, Response, ResponseStream)
+        case resume(BoundExchange)
+        case chunk(BoundExchange, [UInt8])
+        case streamEnd(BoundExchange, failed: Bool)
+        case task(@Sendable () -> Void)
         case shutdown
         case forceClose
     }
@@ -31,11 +38,12 @@ public final class EventLoop: @unchecked Sendable {
     private var shutdownActions: [() -> Void] = []
     /// The earliest time a handler asked to be woken at (`wakeUp(at:)`).
     private var wakeAt = Double.infinity
-    private let mailboxLock = ConditionLock()
-    private var mailbox: [Message] = []
-    private var wakePending = false
+    /// Messages from other threads, and whether the eventfd has been written since the last drain.
+    private let mailbox = Monitor<(messages: [Message], wakePending: Bool)>(([], false))
     private(set) var draining = false
     private var liveConnections = 0
+    /// Connections accepted in this turn: no event of the turn's batch is theirs.
+    private var acceptedThisTurn: [Int32] = []
     private var lastSweep: Double
     public private(set) var now: Double
     var dateCache = HTTPDateCache()
@@ -111,7 +119,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `task` on this loop's thread, soon. Called from any thread.
-    public func execute(_ task: @escaping () -> Void) {
+    public func execute(_ task: @escaping @Sendable () -> Void) {
         post(.task(task))
     }
 
@@ -122,24 +130,32 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Called from any thread.
     func post(_ message: Message) {
-        mailboxLock.lock()
-        mailbox.append(message)
-        let wake = !wakePending
-        wakePending = true
-        mailboxLock.unlock()
+        let wake = mailbox.withLock { mailbox in
+            mailbox.messages.append(message)
+            defer { mailbox.wakePending = true }
+            return !mailbox.wakePending
+        }
         if wake {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
         }
     }
 
+    /// The thread running `run()`, once it runs.
+    private let thread = Atomic<UInt>(0)
+
+    /// Whether the caller runs on this loop's thread.
+    public var inLoop: Bool { thread.load(ordering: .relaxed) == UInt(pthread_self()) }
+
     func run() {
+        thread.store(UInt(pthread_self()), ordering: .relaxed)
         var events = [epoll_event](repeating: epoll_event(), count: 512)
         while !(draining && liveConnections == 0) {
             let timeout = wakeAt.isFinite ? Int32(max(0, min(1000, (wakeAt - monotonicNow()) * 1000 + 1))) : 1000
             wakeAt = .infinity
             let count = epoll_wait(epfd, &events, Int32(events.count), timeout)
             now = monotonicNow()
+            acceptedThisTurn.removeAll(keepingCapacity: true)
             if count > 0 {
                 for i in 0..<Int(count) {
                     let event = events[i]
@@ -149,7 +165,9 @@ public final class EventLoop: @unchecked Sendable {
                     } else if fd == wakeFD {
                         drainMailbox()
                     } else if Int(fd) < connections.count, let connection = connections[Int(fd)] {
-                        connection.handle(events: event.events)
+                        // An fd closed earlier in this turn and taken again by accept: the event was
+                        // the old connection's (a reset one's EPOLLERR closed the new one).
+                        if !acceptedThisTurn.contains(fd) { connection.handle(events: event.events) }
                     } else if let watcher = watchers[fd] {
                         watcher.ready()
                     }
@@ -186,6 +204,7 @@ public final class EventLoop: @unchecked Sendable {
                 connections.append(contentsOf: repeatElement(nil, count: Int(fd) + 1024 - connections.count))
             }
             connections[Int(fd)] = connection
+            acceptedThisTurn.append(fd)
             liveConnections += 1
             register(fd, events: EPOLLIN.rawValue)
         }
@@ -210,20 +229,29 @@ public final class EventLoop: @unchecked Sendable {
     private func drainMailbox() {
         var value: UInt64 = 0
         _ = Glibc.read(wakeFD, &value, 8)
-        mailboxLock.lock()
-        let messages = mailbox
-        mailbox.removeAll(keepingCapacity: true)
-        wakePending = false
-        mailboxLock.unlock()
+        let messages = mailbox.withLock { mailbox in
+            defer {
+                mailbox.messages.removeAll(keepingCapacity: true)
+                mailbox.wakePending = false
+            }
+            return mailbox.messages
+        }
         for message in messages {
             switch message {
-            case let .response(connection, exchange, response):
+            case let .response(bound, response):
+                let (connection, exchange) = bound.value
                 connection.responseReady(exchange, response)
-            case let .resume(connection, exchange):
+            case let .streamedResponse(bound, response, stream):
+                let (connection, exchange) = bound.value
+                connection.responseReady(exchange, response, stream: stream)
+            case let .resume(bound):
+                let (connection, exchange) = bound.value
                 connection.resume(exchange)
-            case let .chunk(connection, exchange, bytes):
+            case let .chunk(bound, bytes):
+                let (connection, exchange) = bound.value
                 connection.chunkReady(exchange, bytes)
-            case let .streamEnd(connection, exchange, failed):
+            case let .streamEnd(bound, failed):
+                let (connection, exchange) = bound.value
                 connection.streamEnded(exchange, failed: failed)
             case let .task(task):
                 task()

@@ -1,7 +1,7 @@
 import JSON
 
 /// What a handler sees of a request.
-public final class Request: @unchecked Sendable {
+public final class Request: Sendable {
     public let method: HTTPMethod
     /// The path, percent-encoded as received, without the query.
     public let path: String

@@ -1,7 +1,7 @@
 import JSON
 
 /// What a handler answers. The engine adds Date, framing, X-Request-Id, CORS and compression.
-public struct Response: @unchecked Sendable {
+public struct Response: Sendable {
     public var status: Int
     public var headers: Headers
     public var body: [UInt8]
@@ -9,7 +9,7 @@ public struct Response: @unchecked Sendable {
     public var producer: (@Sendable (ResponseStream) throws -> Void)?
     /// Keeps the body open after the head (chunked framing) and hands its `PushStream` to this,
     /// on the event loop, once the head is queued. For non-blocking handlers.
-    public var push: ((PushStream) -> Void)?
+    public var push: (@Sendable (PushStream) -> Void)?
 
     public init(status: Int, headers: Headers = Headers(), body: [UInt8] = []) {
         self.status = status
@@ -33,7 +33,7 @@ public struct Response: @unchecked Sendable {
     }
 
     /// A response whose body stays open: `open` gets the stream to write to as things happen.
-    public static func pushed(_ status: Int = 200, contentType: String, _ open: @escaping (PushStream) -> Void) -> Response {
+    public static func pushed(_ status: Int = 200, contentType: String, _ open: @escaping @Sendable (PushStream) -> Void) -> Response {
         var response = Response(status: status, contentType: contentType, body: [])
         response.push = open
         return response

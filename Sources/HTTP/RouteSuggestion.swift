@@ -1,6 +1,6 @@
 /// The 404 for a path no route takes, with the path that was probably meant: `/airport/1` →
 /// `/airports/1`, `/airports/1/` → `/airports/1`, `/import` → `/imports`. Computed only for 404s.
-extension Router {
+extension Router.Table {
     public func notFound(_ method: HTTPMethod, path: String, query: String?) -> HTTPError {
         let asked = query.map { path + "?" + $0 } ?? path
         guard let suggested = suggestion(method, path: path) else {
@@ -44,7 +44,8 @@ extension Router {
                 visit(child, index + 1, cost + distance)
                 chosen.removeLast()
             }
-            if let (_, kind, child) = node.parameter {
+            if let parameter = node.parameter {
+                let (kind, child) = (parameter.kind, parameter.node)
                 let fits = kind == .int ? Router.nonNegativeInt(segment) != nil : !segment.isEmpty
                 if fits {
                     chosen.append(String(kept[index]))
@@ -57,7 +58,9 @@ extension Router {
         guard let best else { return nil }
         return "/" + best.segments.joined(separator: "/")
     }
+}
 
+extension Router {
     static let maxSuggestionEdits = 2
 
     /// One typo in a short segment, two in a longer one.

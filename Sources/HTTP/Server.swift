@@ -1,19 +1,29 @@
 import Foundation
 import Glibc
+import Locks
+import Locks
 
 /// The HTTP server: one event loop per configured core, a worker pool for handlers, and
 /// graceful shutdown.
-public final class Server: @unchecked Sendable {
+public final class Server: Sendable {
     public let configuration: ServerConfiguration
     public let router: Router
     public let metrics: ServerMetrics
     /// Checks each routed request before its body is read; nil admits everyone (tests of the engine).
-    public var gate: RequestGate?
-    public private(set) var port: UInt16 = 0
-    private var loops: [EventLoop] = []
-    private var workers: WorkerPool?
-    private let exitLock = ConditionLock()
-    private var runningLoops = 0
+    public var gate: RequestGate? {
+        get { running.withLock { $0.gate } }
+        set { running.withLock { $0.gate = newValue } }
+    }
+    public var port: UInt16 { running.withLock { $0.port } }
+    private struct Running {
+        var gate: RequestGate?
+        var port: UInt16 = 0
+        var loops: [EventLoop] = []
+        var workers: WorkerPool?
+    }
+    private let running = Monitor(Running())
+    /// Loops whose thread has not ended yet.
+    private let runningLoops = Monitor(0)
 
     public init(configuration: ServerConfiguration, router: Router) {
         self.configuration = configuration
@@ -26,23 +36,24 @@ public final class Server: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         Server.raiseOpenFileLimit()
         let workers = WorkerPool(threads: configuration.workerThreads, queueLimit: configuration.workerQueueLimit)
-        self.workers = workers
         let context = ServerContext(configuration: configuration, router: router, workers: workers, metrics: metrics, gate: gate)
         var boundPort = configuration.port
+        var loops: [EventLoop] = []
         for index in 0..<max(1, configuration.eventLoops) {
             let fd = try Socket.listen(host: configuration.host, port: boundPort)
             if index == 0 { boundPort = Socket.localPort(fd) }
             loops.append(try EventLoop(index: index, context: context, listenFD: fd))
         }
-        port = boundPort
-        runningLoops = loops.count
+        running.withLock { [loops, boundPort] running in
+            running.workers = workers
+            running.loops = loops
+            running.port = boundPort
+        }
+        runningLoops.withLock { [count = loops.count] in $0 = count }
         for loop in loops {
-            let thread = Thread { [self] in
+            let thread = Thread { [runningLoops] in
                 loop.run()
-                exitLock.withLock {
-                    runningLoops -= 1
-                    exitLock.broadcast()
-                }
+                runningLoops.withLock(wake: .all) { $0 -= 1 }
             }
             thread.name = "insikt-loop-\(loop.index)"
             thread.start()
@@ -52,18 +63,12 @@ public final class Server: @unchecked Sendable {
     /// Stops accepting, lets in-flight requests finish within the grace period, closes the rest.
     public func shutdown() {
         let deadline = monotonicNow() + configuration.shutdownGrace
+        let (loops, workers) = running.withLock { ($0.loops, $0.workers) }
         loops.forEach { $0.post(.shutdown) }
-        exitLock.lock()
-        while runningLoops > 0 {
-            if !exitLock.wait(until: deadline) && monotonicNow() >= deadline { break }
-        }
-        let forced = runningLoops > 0
-        exitLock.unlock()
+        let forced = !runningLoops.wait(until: { $0 == 0 }, deadline: deadline)
         if forced {
             loops.forEach { $0.post(.forceClose) }
-            exitLock.withLock {
-                while runningLoops > 0 { exitLock.wait(until: monotonicNow() + 1) }
-            }
+            runningLoops.wait(until: { $0 == 0 })
         }
         workers?.stop(deadline: monotonicNow() + 1)
     }

@@ -1,7 +1,8 @@
 /// What every event loop of one server shares.
-final class ServerContext: @unchecked Sendable {
+final class ServerContext: Sendable {
     let configuration: ServerConfiguration
-    let router: Router
+    /// The route table, as it was when the server started.
+    let router: Router.Table
     let workers: WorkerPool
     let metrics: ServerMetrics
     let parser: RequestHeadParser
@@ -10,7 +11,7 @@ final class ServerContext: @unchecked Sendable {
     init(configuration: ServerConfiguration, router: Router, workers: WorkerPool, metrics: ServerMetrics, gate: RequestGate?) {
         self.gate = gate
         self.configuration = configuration
-        self.router = router
+        self.router = router.table
         self.workers = workers
         self.metrics = metrics
         self.parser = RequestHeadParser(maxRequestLine: configuration.maxRequestLine,

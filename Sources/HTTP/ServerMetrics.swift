@@ -1,9 +1,10 @@
 import Foundation
+import Locks
 
 /// Request counts by route and status, a latency histogram and open connections, in
 /// Prometheus text format. Each event loop records into its own stripe, so recording never
 /// contends; `/metrics` reads the stripes one by one.
-public final class ServerMetrics: @unchecked Sendable {
+public final class ServerMetrics: Sendable {
     static let bucketBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     struct Key: Hashable {
@@ -12,8 +13,11 @@ public final class ServerMetrics: @unchecked Sendable {
         let status: Int
     }
 
-    final class Stripe {
-        let lock = ConditionLock()
+    final class Stripe: Sendable {
+        let counts = Monitor(Counts())
+    }
+
+    struct Counts {
         var requests: [Key: Int] = [:]
         var buckets = [Int](repeating: 0, count: ServerMetrics.bucketBounds.count + 1)
         var latencySum = 0.0
@@ -21,58 +25,59 @@ public final class ServerMetrics: @unchecked Sendable {
     }
 
     private let stripes: [Stripe]
-    private let connectionLock = ConditionLock()
-    private var openConnections = 0
+    private let openConnections = Monitor(0)
+    private let providers = Monitor<[@Sendable () -> String]>([])
     /// Extra text appended by other layers (the database pool).
-    public var extraProviders: [@Sendable () -> String] = []
+    public var extraProviders: [@Sendable () -> String] {
+        get { providers.withLock { $0 } }
+        set { providers.withLock { $0 = newValue } }
+    }
 
     init(stripes: Int) {
         self.stripes = (0..<max(1, stripes)).map { _ in Stripe() }
     }
 
     func record(stripe: Int, method: HTTPMethod, route: String, status: Int, seconds: Double) {
-        let s = stripes[stripe]
         let key = Key(method: method.description, route: route, status: status)
         var bucket = ServerMetrics.bucketBounds.count
         for (i, bound) in ServerMetrics.bucketBounds.enumerated() where seconds <= bound {
             bucket = i
             break
         }
-        s.lock.lock()
-        s.requests[key, default: 0] += 1
-        s.buckets[bucket] += 1
-        s.latencySum += seconds
-        s.latencyCount += 1
-        s.lock.unlock()
+        stripes[stripe].counts.withLock { s in
+            s.requests[key, default: 0] += 1
+            s.buckets[bucket] += 1
+            s.latencySum += seconds
+            s.latencyCount += 1
+        }
     }
 
     /// Counts a new connection unless `limit` are open; returns false when full.
     func openConnection(limit: Int) -> Bool {
-        connectionLock.withLock {
-            guard openConnections < limit else { return false }
-            openConnections += 1
+        openConnections.withLock { open in
+            guard open < limit else { return false }
+            open += 1
             return true
         }
     }
 
     func closeConnection() {
-        connectionLock.withLock { openConnections -= 1 }
+        openConnections.withLock { $0 -= 1 }
     }
 
-    public var connectionCount: Int { connectionLock.withLock { openConnections } }
+    public var connectionCount: Int { openConnections.withLock { $0 } }
 
     public func render() -> String {
         var requests: [Key: Int] = [:]
         var buckets = [Int](repeating: 0, count: ServerMetrics.bucketBounds.count + 1)
         var sum = 0.0
         var count = 0
-        for s in stripes {
-            s.lock.lock()
+        for stripe in stripes {
+            let s = stripe.counts.withLock { $0 }
             requests.merge(s.requests, uniquingKeysWith: +)
             for i in buckets.indices { buckets[i] += s.buckets[i] }
             sum += s.latencySum
             count += s.latencyCount
-            s.lock.unlock()
         }
         var out = "# HELP http_requests_total Requests answered, by method, route and status.\n"
         out += "# TYPE http_requests_total counter\n"

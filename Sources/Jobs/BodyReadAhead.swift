@@ -1,14 +1,18 @@
 import Foundation
+import Locks
 
 /// A stored body's pieces fetched on a thread of their own, at most `depth` pieces ahead of the
 /// work that takes them: PostgreSQL reads the next piece while the work handles this one, and
 /// memory stays bounded. A fetch's error comes after the pieces before it, as it would in order.
-final class BodyReadAhead: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var ready: [[UInt8]] = []
-    private var ended = false
-    private var failure: Error?
-    private var closed = false
+final class BodyReadAhead: Sendable {
+    private struct Pieces {
+        var ready: [[UInt8]] = []
+        var ended = false
+        var failure: (any Error)?
+        var closed = false
+    }
+
+    private let pieces = Monitor(Pieces())
     private let depth: Int
 
     /// `fetch(seq)`: the piece, nil past the last.
@@ -21,48 +25,37 @@ final class BodyReadAhead: @unchecked Sendable {
 
     /// The next piece, nil at the end.
     func next() throws -> [UInt8]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while ready.isEmpty && !ended && failure == nil { condition.wait() }
-        if !ready.isEmpty {
-            condition.signal()
-            return ready.removeFirst()
+        try pieces.wait(until: { !$0.ready.isEmpty || $0.ended || $0.failure != nil }, wake: .all) { pieces, _ throws -> [UInt8]? in
+            if !pieces.ready.isEmpty { return pieces.ready.removeFirst() }
+            if let failure = pieces.failure { throw failure }
+            return nil
         }
-        if let failure { throw failure }
-        return nil
     }
 
     /// Stops fetching (the run ended or starts over); its thread ends.
     func close() {
-        condition.lock()
-        closed = true
-        ready.removeAll()
-        condition.broadcast()
-        condition.unlock()
+        pieces.withLock(wake: .all) { pieces in
+            pieces.closed = true
+            pieces.ready.removeAll()
+        }
     }
 
     private func run(_ fetch: (Int32) throws -> [UInt8]?) {
         var seq: Int32 = 0
+        let depth = depth
         while true {
-            condition.lock()
-            while ready.count >= depth && !closed { condition.wait() }
-            let stop = closed
-            condition.unlock()
+            let stop = pieces.wait(until: { $0.ready.count < depth || $0.closed }) { pieces, _ in pieces.closed }
             if stop { return }
             let piece: [UInt8]?
             do {
                 piece = try fetch(seq)
             } catch {
-                condition.lock()
-                failure = error
-                condition.broadcast()
-                condition.unlock()
+                pieces.withLock(wake: .all) { $0.failure = error }
                 return
             }
-            condition.lock()
-            if let piece, !closed { ready.append(piece) } else { ended = true }
-            condition.broadcast()
-            condition.unlock()
+            pieces.withLock(wake: .all) { pieces in
+                if let piece, !pieces.closed { pieces.ready.append(piece) } else { pieces.ended = true }
+            }
             if piece == nil { return }
             seq += 1
         }

@@ -1,21 +1,24 @@
 import Foundation
 import HTTP
+import Locks
 
 /// One thread per server that, twice a second, renews the lease of each job running here,
 /// writes its progress, and reads whether a cancel was asked (the run then stops at its next
 /// checkpoint). A progress line goes to the job's log every `logInterval`.
-final class JobHeartbeat: @unchecked Sendable {
+final class JobHeartbeat: Sendable {
     static let interval = 0.5
 
     private let repository: JobsRepository
     private let server: String
     private let lease: Double
     private let logInterval: Double
-    private let condition = NSCondition()
-    private var runs: [ObjectIdentifier: (run: JobRun, lastLog: Date)] = [:]
-    private var stopping = false
-    private var done = false
-    private var thread: Thread?
+    private struct Beats {
+        var runs: [ObjectIdentifier: (run: JobRun, lastLog: Date)] = [:]
+        var stopping = false
+        var started = false
+        var done = false
+    }
+    private let beats = Monitor(Beats())
 
     init(repository: JobsRepository, server: String, lease: Double, logInterval: Double) {
         self.repository = repository
@@ -27,55 +30,41 @@ final class JobHeartbeat: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in loop() }
         thread.name = "insikt-job-heartbeat"
-        self.thread = thread
+        beats.withLock { $0.started = true }
         thread.start()
     }
 
     func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        let deadline = Date().addingTimeInterval(2)
-        while thread != nil && !done && condition.wait(until: deadline) {}
-        condition.unlock()
+        beats.withLock(wake: .all) { $0.stopping = true }
+        beats.wait(until: { !$0.started || $0.done }, deadline: monotonicNow() + 2)
     }
 
     func add(_ run: JobRun) {
-        condition.lock()
-        runs[ObjectIdentifier(run)] = (run, Date())
-        condition.unlock()
+        beats.withLock { $0.runs[ObjectIdentifier(run)] = (run, Date()) }
     }
 
     func remove(_ run: JobRun) {
-        condition.lock()
-        runs[ObjectIdentifier(run)] = nil
-        condition.unlock()
+        beats.withLock { $0.runs[ObjectIdentifier(run)] = nil }
     }
 
     private func loop() {
         // Shorter than the lease, so a short test lease is renewed in time too.
         let interval = min(JobHeartbeat.interval, lease / 3)
-        condition.lock()
-        while !stopping {
-            _ = condition.wait(until: Date().addingTimeInterval(interval))
-            if stopping { break }
-            let current = Array(runs.values)
-            condition.unlock()
+        while true {
+            let current = beats.wait(until: { $0.stopping }, deadline: monotonicNow() + interval) { beats, stopping in
+                stopping ? nil : Array(beats.runs.values)
+            }
+            guard let current else { break }
             for (run, lastLog) in current { beat(run, lastLog: lastLog) }
-            condition.lock()
         }
-        done = true
-        condition.broadcast()
-        condition.unlock()
+        beats.withLock(wake: .all) { $0.done = true }
     }
 
     private func beat(_ run: JobRun, lastLog: Date) {
         let now = run.snapshot
         var logLine: String?
         if Date().timeIntervalSince(lastLog) >= logInterval {
-            condition.lock()
-            runs[ObjectIdentifier(run)]?.lastLog = Date()
-            condition.unlock()
+            beats.withLock { $0.runs[ObjectIdentifier(run)]?.lastLog = Date() }
             logLine = "progress: \(Int(now.fraction * 100)) %, \(now.phase ?? "working"), \(now.rows) rows, \(now.bytes) of \(run.totalBytes) bytes read"
         }
         do {

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Postgres
+import Locks
 
 /// Why a run stops before its work is done; thrown from `JobRun.progress`, so the work's
 /// transaction rolls back and nothing of it is stored.
@@ -19,7 +20,7 @@ public typealias JobWork = @Sendable (JobRun) throws -> Void
 
 /// One run of a job, as its work sees it. The runner thread calls the work; the heartbeat
 /// thread reads the progress and sets `stop`.
-public final class JobRun: @unchecked Sendable {
+public final class JobRun: Sendable {
     public let jobId: Int64
     public let kind: String
     /// The request's Content-Type; the body is stored inflated.
@@ -29,14 +30,17 @@ public final class JobRun: @unchecked Sendable {
     let repository: JobsRepository
     let server: String
 
-    private let lock = NSLock()
-    private var reader: BodyReadAhead?
-    private var rows: Int64 = 0
-    private var bytes: Int64 = 0
-    private var fraction = 0.0
-    private var phase: String?
-    private var stopReason: JobStop?
-    private(set) var committed = false
+    private struct State {
+        var reader: BodyReadAhead?
+        var rows: Int64 = 0
+        var bytes: Int64 = 0
+        var fraction = 0.0
+        var phase: String?
+        var stopReason: JobStop?
+        var committed = false
+    }
+    private let state = Monitor(State())
+    var committed: Bool { state.withLock { $0.committed } }
 
     init(job: Job, contentType: String?, repository: JobsRepository, server: String) {
         jobId = job.id
@@ -51,11 +55,11 @@ public final class JobRun: @unchecked Sendable {
     /// The next piece of the stored body, nil at its end.
     public func read() throws -> [UInt8]? {
         try check()
-        let pieces = lock.withLock {
-            if let reader { return reader }
-            let (repository, jobId) = (repository, jobId)
+        let (repository, jobId) = (repository, jobId)
+        let pieces = state.withLock { state in
+            if let reader = state.reader { return reader }
             let started = BodyReadAhead { try repository.bodyChunk(jobId: jobId, seq: $0) }
-            self.reader = started
+            state.reader = started
             return started
         }
         return try pieces.next()
@@ -65,12 +69,12 @@ public final class JobRun: @unchecked Sendable {
     /// the run must stop. Cheap: call it often (it is the checkpoint of a cancel).
     /// `phase` names what the work is doing (`reading`, `storing`, `merging`, ...).
     public func progress(rows: Int, bytes: Int64, fraction: Double, phase: String) throws {
-        let stop: JobStop? = lock.withLock {
-            self.rows = Int64(rows)
-            self.bytes = bytes
-            self.fraction = min(max(fraction, self.fraction), 0.9999)
-            self.phase = phase
-            return stopReason
+        let stop: JobStop? = state.withLock { state in
+            state.rows = Int64(rows)
+            state.bytes = bytes
+            state.fraction = min(max(fraction, state.fraction), 0.9999)
+            state.phase = phase
+            return state.stopReason
         }
         if let stop { throw stop }
     }
@@ -79,11 +83,11 @@ public final class JobRun: @unchecked Sendable {
     /// `result` (JSON) in the same commit, so a rerun can never store twice.
     public func commit(_ connection: PostgresConnection, result: [UInt8]) throws {
         try check()
-        let rows = lock.withLock { self.rows }
+        let rows = state.withLock { $0.rows }
         if let refused = try repository.succeed(connection, jobId: jobId, server: server, processed: rows, result: result) {
             throw refused
         }
-        lock.withLock { committed = true }
+        state.withLock { $0.committed = true }
     }
 
     /// Inside the work's own transaction: `failed` with `problem`, for work that records its
@@ -93,7 +97,7 @@ public final class JobRun: @unchecked Sendable {
         if let refused = try repository.fail(connection, jobId: jobId, server: server, problem: problem, log: log) {
             throw refused
         }
-        lock.withLock { committed = true }
+        state.withLock { $0.committed = true }
     }
 
     /// A line in the job's log (a retry of the work's own, say).
@@ -108,25 +112,25 @@ public final class JobRun: @unchecked Sendable {
 
     /// The run ended: no more pieces are fetched.
     func closeReader() {
-        lock.withLock {
-            reader?.close()
-            reader = nil
+        state.withLock { state in
+            state.reader?.close()
+            state.reader = nil
         }
     }
 
     /// Throws when the run must stop (a cancel, a lost lease, a shutdown): a checkpoint for work
     /// that waits rather than reads.
     public func check() throws {
-        if let stop = lock.withLock({ stopReason }) { throw stop }
+        if let stop = state.withLock({ $0.stopReason }) { throw stop }
     }
 
     func stop(_ reason: JobStop) {
-        lock.withLock { if stopReason == nil { stopReason = reason } }
+        state.withLock { state in if state.stopReason == nil { state.stopReason = reason } }
     }
 
-    var stopped: JobStop? { lock.withLock { stopReason } }
+    var stopped: JobStop? { state.withLock { $0.stopReason } }
 
     var snapshot: (rows: Int64, bytes: Int64, fraction: Double, phase: String?) {
-        lock.withLock { (rows, bytes, fraction, phase) }
+        state.withLock { ($0.rows, $0.bytes, $0.fraction, $0.phase) }
     }
 }

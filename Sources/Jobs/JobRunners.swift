@@ -1,12 +1,13 @@
 import Foundation
 import HTTP
+import Locks
 import Postgres
 
 /// The threads that run jobs, apart from the request workers: each claims a job (FOR UPDATE SKIP
 /// LOCKED), runs its kind's work, and records how it ended. A local submission wakes one at
 /// once, a commit on another server soon after (`somethingCommitted`); a poll every
 /// `pollInterval` finds expired leases and anything a lost notification missed.
-public final class JobRunners: @unchecked Sendable {
+public final class JobRunners: Sendable {
     public struct Configuration: Sendable {
         public var workers = ProcessInfo.processInfo.activeProcessorCount
         /// Runs of a job a transient failure may take (1: no retry).
@@ -29,13 +30,15 @@ public final class JobRunners: @unchecked Sendable {
     /// This server in the lease (unique per process and start: two apps in one test process differ).
     let server: String
 
-    private let condition = NSCondition()
-    private var wakeups = 0
-    private var lastCommitWake = 0.0
-    private var stopping = false
-    private var threads: [Thread] = []
-    private var finished = 0
-    private var running: [Int64: JobRun] = [:]
+    private struct Runners {
+        var wakeups = 0
+        var lastCommitWake = 0.0
+        var stopping = false
+        var threads = 0
+        var finished = 0
+        var running: [Int64: JobRun] = [:]
+    }
+    private let runners = Monitor(Runners())
     private let heartbeat: JobHeartbeat
 
     public init(configuration: Configuration, repository: JobsRepository, works: [JobKind: JobWork],
@@ -51,45 +54,40 @@ public final class JobRunners: @unchecked Sendable {
 
     public func start() {
         heartbeat.start()
-        for i in 0..<max(0, configuration.workers) {
+        let count = max(0, configuration.workers)
+        runners.withLock { $0.threads += count }
+        for i in 0..<count {
             let thread = Thread { [self] in loop() }
             thread.name = "insikt-job-\(i)"
-            threads.append(thread)
             thread.start()
         }
     }
 
     /// Stops claiming; running jobs stop at their next checkpoint, roll back and are handed back.
     public func stop(timeout: Double = 5) {
-        condition.lock()
-        stopping = true
-        for run in running.values { run.stop(.shutdown) }
-        condition.broadcast()
-        let deadline = Date().addingTimeInterval(timeout)
-        while finished < threads.count && condition.wait(until: deadline) {}
-        condition.unlock()
+        runners.withLock(wake: .all) { runners in
+            runners.stopping = true
+            for run in runners.running.values { run.stop(.shutdown) }
+        }
+        runners.wait(until: { $0.finished >= $0.threads }, deadline: monotonicNow() + timeout)
         heartbeat.stop()
     }
 
     /// A job was queued here: one idle runner looks at once.
     public func wake() {
-        condition.lock()
-        wakeups += 1
-        condition.signal()
-        condition.unlock()
+        runners.withLock(wake: .one) { $0.wakeups += 1 }
     }
 
     /// Something was committed, maybe by another server (the feed's NOTIFY; a queued job is an
     /// event too): one idle runner looks, at most 20 times a second, so a server whose own
     /// runners are busy or absent (`--job-workers 0`) hands its jobs on without the poll's delay.
     public func somethingCommitted() {
-        condition.lock()
-        defer { condition.unlock() }
         let now = Date().timeIntervalSinceReferenceDate
-        guard wakeups == 0, now - lastCommitWake >= 0.05 else { return }
-        lastCommitWake = now
-        wakeups += 1
-        condition.signal()
+        runners.withLock(wake: .one) { runners in
+            guard runners.wakeups == 0, now - runners.lastCommitWake >= 0.05 else { return }
+            runners.lastCommitWake = now
+            runners.wakeups += 1
+        }
     }
 
     private func loop() {
@@ -108,37 +106,29 @@ public final class JobRunners: @unchecked Sendable {
             if let claimed {
                 run(claimed.job, contentType: claimed.contentType)
             } else {
-                condition.lock()
-                if wakeups == 0 && !stopping { _ = condition.wait(until: Date().addingTimeInterval(configuration.pollInterval)) }
-                wakeups = max(0, wakeups - 1)
-                condition.unlock()
+                runners.wait(until: { $0.wakeups > 0 || $0.stopping }, deadline: monotonicNow() + configuration.pollInterval) { runners, _ in
+                    runners.wakeups = max(0, runners.wakeups - 1)
+                }
             }
         }
-        condition.lock()
-        finished += 1
-        condition.broadcast()
-        condition.unlock()
+        runners.withLock(wake: .all) { $0.finished += 1 }
     }
 
     private var isStopping: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return stopping
+        runners.withLock { $0.stopping }
     }
 
     private func run(_ job: Job, contentType: String?) {
         let run = JobRun(job: job, contentType: contentType, repository: repository, server: server)
-        condition.lock()
-        if stopping { run.stop(.shutdown) }
-        running[job.id] = run
-        condition.unlock()
+        runners.withLock { runners in
+            if runners.stopping { run.stop(.shutdown) }
+            runners.running[job.id] = run
+        }
         heartbeat.add(run)
         defer {
             run.closeReader()
             heartbeat.remove(run)
-            condition.lock()
-            running[job.id] = nil
-            condition.unlock()
+            runners.withLock { $0.running[job.id] = nil }
         }
         do {
             try execute(run, job: job)

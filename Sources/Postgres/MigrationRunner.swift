@@ -2,8 +2,8 @@ import Foundation
 
 /// Applies `migrations/NNNN_name.sql` files in order, each in its own transaction, recorded in
 /// `schema_migrations` with a checksum. An advisory lock lets several servers start at once.
-public struct MigrationRunner {
-    public struct Migration: Equatable {
+public struct MigrationRunner: Sendable {
+    public struct Migration: Equatable, Sendable {
         public let version: Int
         public let name: String
         public let file: String

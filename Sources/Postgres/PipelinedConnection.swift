@@ -1,3 +1,4 @@
+import Locks
 import CLibPQ
 import Glibc
 
@@ -125,7 +126,7 @@ public final class PipelinedConnection {
 
     /// Sends what was queued since the last call; the owner calls it once per turn of its loop.
     public func flush() {
-        let now = monotonicSeconds()
+        let now = monotonicNow()
         if case let .connecting(since) = state, now - since > connectTimeout {
             lastError = "could not connect within \(connectTimeout) s"
             startNextAttemptAfterCurrentHost()
@@ -180,7 +181,7 @@ public final class PipelinedConnection {
             return failWaitingTry()
         }
         connection = started
-        state = .connecting(since: monotonicSeconds())
+        state = .connecting(since: monotonicNow())
         PQsetNoticeReceiver(started, { _, _ in }, nil)
         socket = PQsocket(started)
         // A fresh connection waits to write (libpq's documented first step of PQconnectPoll).
@@ -336,7 +337,7 @@ public final class PipelinedConnection {
             guard error.isUnavailable else { return query.completion(.failure(error)) }
             // The server reports its own end (57P01 and kin) while libpq may still call the
             // connection fine: it is dropped, and the query is tried again like those in flight.
-            retryOrFail(query, error, now: monotonicSeconds())
+            retryOrFail(query, error, now: monotonicNow())
             breakDown()
         }
     }
@@ -361,7 +362,7 @@ public final class PipelinedConnection {
         generation += 1
         socket = -1
         let error = PostgresError(kind: .connection, message: lastError)
-        let now = monotonicSeconds()
+        let now = monotonicNow()
         for case let .query(query) in steps[head...] { retryOrFail(query, error, now: now) }
         steps.removeAll()
         head = 0
@@ -379,7 +380,7 @@ public final class PipelinedConnection {
     private func failWaitingTry() {
         state = .broken
         let error = PostgresError(kind: .connection, message: lastError)
-        let now = monotonicSeconds()
+        let now = monotonicNow()
         let queued = waiting
         waiting.removeAll()
         for query in queued {

@@ -1,8 +1,9 @@
+import Locks
 import Glibc
 
 /// A bounded set of connections. A caller waits at most `acquireTimeout` for one; broken ones are
 /// replaced on the next use, so the pool heals by itself when the database comes back.
-public final class PostgresPool: @unchecked Sendable {
+public final class PostgresPool: Sendable {
     public struct Configuration: Sendable {
         public var url: String
         public var size = 8
@@ -21,25 +22,15 @@ public final class PostgresPool: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    private var idle: [PostgresConnection] = []
-    private var open = 0
-    private var waiting = 0
-    private var mutex = pthread_mutex_t()
-    private var available = pthread_cond_t()
+    private struct Connections {
+        var idle: [PostgresConnection] = []
+        var open = 0
+        var waiting = 0
+    }
+    private let connections = Monitor(Connections())
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
-        pthread_mutex_init(&mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(&available, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        pthread_cond_destroy(&available)
-        pthread_mutex_destroy(&mutex)
     }
 
     /// Lends a connection for the closure's duration.
@@ -103,25 +94,32 @@ public final class PostgresPool: @unchecked Sendable {
     }
 
     public var statistics: Statistics {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return Statistics(size: configuration.size, open: open, idle: idle.count, waiting: waiting)
+        connections.withLock { Statistics(size: configuration.size, open: $0.open, idle: $0.idle.count, waiting: $0.waiting) }
+    }
+
+    private enum Lent {
+        case idle(PostgresConnection)
+        case openNew
+        case timedOut
     }
 
     private func acquire() throws -> PostgresConnection {
-        let deadline = monotonicSeconds() + configuration.acquireTimeout
-        pthread_mutex_lock(&mutex)
+        let deadline = monotonicNow() + configuration.acquireTimeout
+        let size = configuration.size
         while true {
-            if let connection = idle.popLast() {
-                pthread_mutex_unlock(&mutex)
+            connections.withLock { $0.waiting += 1 }
+            let lent = connections.wait(until: { !$0.idle.isEmpty || $0.open < size }, deadline: deadline) { connections, ready -> Lent in
+                connections.waiting -= 1
+                if let connection = connections.idle.popLast() { return .idle(connection) }
+                guard ready else { return .timedOut }
+                connections.open += 1
+                return .openNew
+            }
+            switch lent {
+            case let .idle(connection):
                 if connection.isHealthy { return connection }
                 discard()
-                pthread_mutex_lock(&mutex)
-                continue
-            }
-            if open < configuration.size {
-                open += 1
-                pthread_mutex_unlock(&mutex)
+            case .openNew:
                 do {
                     return try PostgresConnection(url: configuration.url, connectTimeout: configuration.connectTimeout,
                                                   statements: configuration.statements)
@@ -129,15 +127,7 @@ public final class PostgresPool: @unchecked Sendable {
                     discard()
                     throw error
                 }
-            }
-            var ts = timespec()
-            ts.tv_sec = Int(deadline)
-            ts.tv_nsec = Int((deadline - Double(Int(deadline))) * 1e9)
-            waiting += 1
-            let status = pthread_cond_timedwait(&available, &mutex, &ts)
-            waiting -= 1
-            if status == ETIMEDOUT && idle.isEmpty && open >= configuration.size {
-                pthread_mutex_unlock(&mutex)
+            case .timedOut:
                 throw PostgresError(kind: .poolTimeout, message: "no database connection became free in \(configuration.acquireTimeout) s")
             }
         }
@@ -145,22 +135,11 @@ public final class PostgresPool: @unchecked Sendable {
 
     private func release(_ connection: PostgresConnection) {
         guard connection.isHealthy else { discard(); return }
-        pthread_mutex_lock(&mutex)
-        idle.append(connection)
-        pthread_cond_signal(&available)
-        pthread_mutex_unlock(&mutex)
+        connections.withLock(wake: .one) { $0.idle.append(connection) }
     }
 
     private func discard() {
-        pthread_mutex_lock(&mutex)
-        open -= 1
-        pthread_cond_signal(&available)
-        pthread_mutex_unlock(&mutex)
+        connections.withLock(wake: .one) { $0.open -= 1 }
     }
 }
 
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

@@ -1,5 +1,6 @@
 import App
 import Foundation
+import Locks
 import Postgres
 import Testing
 import TestSupport
@@ -11,22 +12,21 @@ import TestSupport
     static let header = "id,name,city,country,iata,icao,latitude,longitude,altitude,timezone,DST,tz,type,source\n"
     static let sample = AirportsAPITests.sample
 
-    final class Answers: @unchecked Sendable {
-        private let lock = NSLock()
-        private var all: [(String, RawResponse)] = []
-        private var failures: [String] = []
+    final class Answers: Sendable {
+        private let all = Monitor<[(String, RawResponse)]>([])
+        private let failures = Monitor<[String]>([])
 
         func run(_ what: String, _ request: () throws -> RawResponse) {
             do {
                 let answer = try request()
-                lock.withLock { all.append((what, answer)) }
+                all.withLock { $0.append((what, answer)) }
             } catch {
-                lock.withLock { failures.append("\(what): \(error)") }
+                failures.withLock { $0.append("\(what): \(error)") }
             }
         }
 
-        var answers: [(String, RawResponse)] { lock.withLock { all } }
-        var errors: [String] { lock.withLock { failures } }
+        var answers: [(String, RawResponse)] { all.withLock { $0 } }
+        var errors: [String] { failures.withLock { $0 } }
 
         /// Every answer a success: uploads 200, PUT 200 or 201, POST 201 with an id of its own.
         func expectAllSucceeded(sourceLocation: SourceLocation = #_sourceLocation) {

@@ -3,6 +3,7 @@ import App
 import Events
 import Foundation
 import Glibc
+import Locks
 import Postgres
 import Testing
 import TestSupport
@@ -130,17 +131,18 @@ import TestSupport
         let id = try newImport()
         let start = try newestPosition()
         let waiting = Date()
-        var answer: RawResponse?
+        let answer = Monitor<RawResponse?>(nil)
         let thread = Thread {
-            answer = try? httpRequest(port: TestEnvironment.port, "GET", "/events?after=\(start)&subject=/imports/\(id)/&wait=20")
+            let read = try? httpRequest(port: TestEnvironment.port, "GET", "/events?after=\(start)&subject=/imports/\(id)/&wait=20")
+            answer.withLock(wake: .all) { $0 = read }
         }
         thread.start()
         usleep(300_000)
         let written = Date()
         #expect(try httpRequest(port: port, "PATCH", "/imports/\(id)/citizens/1", json: #"{"name": "woken"}"#).status == 200)
-        while answer == nil && Date().timeIntervalSince(waiting) < 25 { usleep(2_000) }
+        answer.wait(until: { $0 != nil }, deadline: monotonicNow() + 25 - Date().timeIntervalSince(waiting))
         let latency = Date().timeIntervalSince(written)
-        let r = try #require(answer)
+        let r = try #require(answer.withLock { $0 }, "no answer to the long poll within 25 s")
         let data = try r.requireDataArray()
         #expect(data.count == 1 && data.first?.object("data")?.string("name") == "woken", "\(r.summary)")
         #expect(latency < 10, "woken by the commit, not by the 20 s time-out (\(latency) s)")
@@ -200,12 +202,12 @@ import TestSupport
         let fast = try PostgresConnection(url: TestEnvironment.databaseURL)
         try slow.execute("BEGIN")
         try EventOutbox.record(slow, type: "insikt.test.slow", subject: subject, aggregateType: "test", data: Array("{}".utf8), actor: nil)
-        var fastDone: Date?
+        let fastFinished = Monitor<Date?>(nil)
         let fastWriter = Thread {
             try? fast.execute("BEGIN")
             try? EventOutbox.record(fast, type: "insikt.test.fast", subject: subject, aggregateType: "test", data: Array("{}".utf8), actor: nil)
             try? fast.execute("COMMIT")
-            fastDone = Date()
+            fastFinished.withLock { $0 = Date() }
         }
         fastWriter.start()
         var seen: [Int] = []
@@ -219,7 +221,7 @@ import TestSupport
             reads += 1
             if committedSlow == nil && Date().timeIntervalSince(began) > 0.3 {
                 #expect(seen.isEmpty, "nothing is visible while the first writer is open: \(seen)")
-                #expect(fastDone == nil, "the second writer waits for the first")
+                #expect(fastFinished.withLock { $0 } == nil, "the second writer waits for the first")
                 committedSlow = Date()  // before the COMMIT: the second writer may finish before it returns
                 try slow.execute("COMMIT")
             }
@@ -228,7 +230,8 @@ import TestSupport
         let types = try events(subject: subject).map { $0.string("type") ?? "" }
         #expect(types == ["insikt.test.slow", "insikt.test.fast"], "\(types)")
         #expect(seen.count == 2 && seen == seen.sorted(), "positions as read, \(reads) reads: \(seen)")
-        if let fastDone, let committedSlow { #expect(fastDone >= committedSlow) }
+        fastFinished.wait(until: { $0 != nil }, deadline: monotonicNow() + 10)
+        if let fastDone = fastFinished.withLock({ $0 }), let committedSlow { #expect(fastDone >= committedSlow) }
     }
 
     @Test func aRolledBackChangeLeavesNoEvent() throws {

@@ -1,5 +1,6 @@
 import App
 import Foundation
+import Locks
 import Postgres
 import Testing
 import TestSupport
@@ -31,17 +32,18 @@ import TestSupport
         let start = try newestPosition()
 
         // A long poll on the feed, woken by the NOTIFY of a patch (LISTEN on the direct URL).
-        var answer: RawResponse?
+        let answer = Monitor<RawResponse?>(nil)
         let poller = Thread {
-            answer = try? httpRequest(port: port, "GET", "/events?after=\(start)&subject=/imports/\(id)/&wait=20")
+            let read = try? httpRequest(port: port, "GET", "/events?after=\(start)&subject=/imports/\(id)/&wait=20")
+            answer.withLock(wake: .all) { $0 = read }
         }
         poller.start()
         usleep(300_000)
         let patched = Date()
         let patch = try httpRequest(port: port, "PATCH", "/imports/\(id)/citizens/1", json: #"{"name": "Pooled"}"#)
         #expect(patch.status == 200, "\(patch.summary)")
-        while answer == nil && Date().timeIntervalSince(patched) < 25 { usleep(5_000) }
-        let woken = try #require(answer)
+        answer.wait(until: { $0 != nil }, deadline: monotonicNow() + 25)
+        let woken = try #require(answer.withLock { $0 }, "no answer to the long poll within 25 s")
         #expect(try woken.requireDataArray().first?.object("data")?.string("name") == "Pooled", "\(woken.summary)")
         #expect(Date().timeIntervalSince(patched) < 10, "woken by the commit, not by the time-out")
         let citizens = try httpRequest(port: port, "GET", "/imports/\(id)/citizens")
@@ -95,6 +97,7 @@ import TestSupport
             ids.append(try created.dataField("id"))
         }
         guard ids.count == 4 else { return }
+        let airportIds = ids
         let wrong = Failures()
         let done = DispatchGroup()
         // Threads of their own: concurrentPerform would run only as many clients as there are cores.
@@ -104,7 +107,7 @@ import TestSupport
                 do {
                     let connection = try RawConnection(port: port)
                     for round in 0..<20 {
-                        let asked = (0..<10).map { ids[(client + round + $0) % ids.count] }
+                        let asked = (0..<10).map { airportIds[(client + round + $0) % airportIds.count] }
                         try connection.send(asked.map {
                             "GET /airports/\($0) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestEnvironment.adminKey)\r\n\r\n"
                         }.joined())

@@ -1,15 +1,19 @@
 import Client
+import Locks
 
 /// A console that keeps what the client wrote, in order, for tests.
-final class CapturedConsole: Console, @unchecked Sendable {
-    private(set) var transcript = ""
-    private(set) var errors = ""
+final class CapturedConsole: Console, Sendable {
+    private let written = Monitor<(transcript: String, errors: String)>(("", ""))
+    var transcript: String { written.withLock { $0.transcript } }
+    var errors: String { written.withLock { $0.errors } }
 
-    func out(_ text: String) { transcript += text }
+    func out(_ text: String) { written.withLock { $0.transcript += text } }
 
     func err(_ text: String) {
-        transcript += text
-        errors += text
+        written.withLock { written in
+            written.transcript += text
+            written.errors += text
+        }
     }
 
     /// What a terminal shows: each `\r` + clear-line redraws the current line in place.

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import TestSupport
 import Testing
@@ -7,14 +8,15 @@ import Testing
 /// the upload, the polls, the texts, Ctrl-C and the exit statuses.
 @Suite struct JobRunnerTests {
     /// Passes the job's states through and notes when one was `running`, for a Ctrl-C then.
-    final class WatchingDisplay: JobDisplay, @unchecked Sendable {
+    final class WatchingDisplay: JobDisplay {
         let inner: JobDisplay
-        var sawRunning = false
+        private let running = Atomic(false)
+        var sawRunning: Bool { running.load(ordering: .sequentiallyConsistent) }
         init(_ inner: JobDisplay) { self.inner = inner }
         func uploadProgress(sent: Int64, total: Int64) { inner.uploadProgress(sent: sent, total: total) }
         func uploadEnded() { inner.uploadEnded() }
         func show(_ job: Job) {
-            if job.state == .running { sawRunning = true }
+            if job.state == .running { running.store(true, ordering: .sequentiallyConsistent) }
             inner.show(job)
         }
         func finish(_ job: Job, lines: [String]) { inner.finish(job, lines: lines) }
@@ -23,14 +25,14 @@ import Testing
     }
 
     /// One Ctrl-C, the first time the job is seen running.
-    final class CtrlCWhenRunning: @unchecked Sendable {
+    final class CtrlCWhenRunning {
         let display: WatchingDisplay
-        var pressed = false
+        private let taken = Atomic(false)
+        var pressed: Bool { taken.load(ordering: .sequentiallyConsistent) }
         init(_ display: WatchingDisplay) { self.display = display }
         func take() -> Bool {
-            guard display.sawRunning, !pressed else { return false }
-            pressed = true
-            return true
+            guard display.sawRunning else { return false }
+            return taken.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
         }
     }
 

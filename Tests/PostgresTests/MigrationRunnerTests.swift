@@ -1,4 +1,5 @@
 import Foundation
+import Locks
 import Postgres
 import Testing
 import TestSupport
@@ -106,13 +107,13 @@ import TestSupport
     }
 }
 
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var applied: [[Int]] = []
-    private(set) var errors: [Error] = []
-    var count: Int { lock.withLock { applied.count + errors.count } }
-    func add(_ value: [Int]) { lock.withLock { applied.append(value) } }
-    func fail(_ error: Error) { lock.withLock { errors.append(error) } }
+final class ResultBox: Sendable {
+    private let results = Monitor<(applied: [[Int]], errors: [Error])>(([], []))
+    var applied: [[Int]] { results.withLock { $0.applied } }
+    var errors: [Error] { results.withLock { $0.errors } }
+    var count: Int { results.withLock { $0.applied.count + $0.errors.count } }
+    func add(_ value: [Int]) { results.withLock { $0.applied.append(value) } }
+    func fail(_ error: Error) { results.withLock { $0.errors.append(error) } }
 
     @Test func aMissingDirectoryIsNamedInTheError() throws {
         let runner = MigrationRunner(directory: "/nonexistent/insikt-migrations", url: TestEnvironment.databaseURL)

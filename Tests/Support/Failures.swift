@@ -1,12 +1,11 @@
-import Foundation
+import Locks
 
 /// Failures collected from several threads, reported together at the end of a test.
-public final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
+public final class Failures: Sendable {
+    private let items = Monitor<[String]>([])
 
     public init() {}
 
-    public func add(_ item: String) { lock.withLock { items.append(item) } }
-    public var all: [String] { lock.withLock { items } }
+    public func add(_ item: String) { items.withLock { $0.append(item) } }
+    public var all: [String] { items.withLock { $0 } }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A throwaway PostgreSQL cluster of a test's own, so it can be stopped and started without
 /// disturbing the other tests. Needs INSIKT_PG_BIN and INSIKT_PG_USER (set by scripts/test).
-public final class PrivateCluster {
+public final class PrivateCluster: Sendable {
     public let directory: String
     public let url: String
     private let bin: String

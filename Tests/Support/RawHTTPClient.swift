@@ -143,6 +143,12 @@ public final class RawConnection {
         return chunk
     }
 
+    /// Makes the close (when this connection is released) a reset: SO_LINGER 0 sends RST, not FIN.
+    public func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
     /// Closes the connection from this side.
     public func shutdown() {
         Glibc.shutdown(fd, Int32(SHUT_RDWR))
@@ -203,7 +209,7 @@ public final class RawConnection {
     }
 }
 
-public struct RawResponse {
+public struct RawResponse: Sendable {
     public let status: Int
     public let reason: String
     public let headers: [(String, String)]

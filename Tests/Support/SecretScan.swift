@@ -5,13 +5,13 @@ import Testing
 /// (`whsec_…`) — and the admin key. Only the answer that made a secret may carry it; anywhere
 /// else it fails the test that read it, whatever the request was (malformed headers included).
 enum SecretScan {
-    struct Kind {
+    struct Kind: Sendable {
         let name: String
         let prefix: [UInt8]
         /// What follows the prefix, as byte classes.
-        let shape: [(count: Int, allowed: (UInt8) -> Bool)]
+        let shape: [(count: Int, allowed: @Sendable (UInt8) -> Bool)]
         /// The one answer that shows it: the request line and the status.
-        let madeBy: (String, Int) -> Bool
+        let madeBy: @Sendable (String, Int) -> Bool
     }
 
     static let kinds: [Kind] = [

@@ -1,10 +1,11 @@
 import Foundation
 import Glibc
+import Locks
 
 /// A tiny HTTP/1.1 server for webhook and source tests, on a free 127.0.0.1 port and threads of
 /// its own: it records every request and answers what its script says (status, headers, a delay
 /// first, a body, sent slowly if asked).
-public final class WebhookReceiver: @unchecked Sendable {
+public final class WebhookReceiver: Sendable {
     public struct Received: Sendable {
         public let path: String
         /// Header names in lower case.
@@ -42,13 +43,15 @@ public final class WebhookReceiver: @unchecked Sendable {
 
     public let port: UInt16
     private let listener: Int32
-    private let lock = NSCondition()
-    private var received: [Received] = []
-    private var script: Script
-    private var stopped = false
+    private struct State {
+        var received: [Received] = []
+        var script: Script
+        var stopped = false
+    }
+    private let state: Monitor<State>
 
     public init(script: @escaping Script = { _, _ in .ok }) throws {
-        self.script = script
+        state = Monitor(State(script: script))
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var on: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
@@ -78,23 +81,19 @@ public final class WebhookReceiver: @unchecked Sendable {
     public func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
 
     public func setScript(_ script: @escaping Script) {
-        lock.withLock { self.script = script }
+        state.withLock { $0.script = script }
     }
 
-    public var requests: [Received] { lock.withLock { received } }
+    public var requests: [Received] { state.withLock { $0.received } }
 
     /// Waits until at least `count` requests arrived; the requests then (fewer on time-out).
     @discardableResult
     public func waitFor(_ count: Int, timeout: Double = 10) -> [Received] {
-        let deadline = Date().addingTimeInterval(timeout)
-        lock.lock()
-        defer { lock.unlock() }
-        while received.count < count && lock.wait(until: deadline) {}
-        return received
+        state.wait(until: { $0.received.count >= count }, deadline: monotonicNow() + timeout) { state, _ in state.received }
     }
 
     public func stop() {
-        lock.withLock { stopped = true }
+        state.withLock { $0.stopped = true }
         shutdown(listener, Int32(SHUT_RDWR))
     }
 
@@ -102,7 +101,7 @@ public final class WebhookReceiver: @unchecked Sendable {
         Glibc.close(listener)
     }
 
-    private var isStopped: Bool { lock.withLock { stopped } }
+    private var isStopped: Bool { state.withLock { $0.stopped } }
 
     private func acceptLoop() {
         while !isStopped {
@@ -122,11 +121,10 @@ public final class WebhookReceiver: @unchecked Sendable {
         while !isStopped {
             guard let (path, headers, body) = readRequest(fd, &buffer) else { return }
             let request = Received(path: path, headers: headers, body: body, at: Date())
-            let reply: Reply = lock.withLock {
-                let index = received.count
-                received.append(request)
-                lock.broadcast()
-                return script(index, request)
+            let reply: Reply = state.withLock(wake: .all) { state in
+                let index = state.received.count
+                state.received.append(request)
+                return state.script(index, request)
             }
             if reply.delay > 0 { Thread.sleep(forTimeInterval: reply.delay) }
             if isStopped { return }

@@ -44,6 +44,18 @@ import TestSupport
         }
     }
 
+    /// The answer of `request` once it has `status`, trying for up to `timeout` seconds; the last
+    /// answer otherwise (the expectation after it then says what came).
+    static func eventually(_ status: Int, timeout: Double = 10, _ request: () throws -> RawResponse) throws -> RawResponse {
+        let deadline = Date().addingTimeInterval(timeout)
+        var answer = try request()
+        while answer.status != status && Date() < deadline {
+            usleep(50_000)
+            answer = try request()
+        }
+        return answer
+    }
+
     static func consistency(_ response: RawResponse) -> [(String, String)] {
         response.header(ConsistencyToken.header).map { [(ConsistencyToken.header, $0)] } ?? []
     }
@@ -58,7 +70,9 @@ import TestSupport
         #expect(ConsistencyToken(token) != nil, "\(token)")
         let importId: Int = try write.dataField("import_id")
 
-        let stale = try httpRequest(port: rig.port, "GET", "/imports/\(importId)", key: rig.reader)
+        // The server sends reads to the replica once it has seen it streaming and current (a
+        // sample every 50 ms; on a loaded machine it may take a moment): until then the primary answers.
+        let stale = try Self.eventually(404) { try httpRequest(port: rig.port, "GET", "/imports/\(importId)", key: rig.reader) }
         #expect(stale.status == 404, "without a token the paused replica answers, from before the write: \(stale.summary)")
         let withToken = try httpRequest(port: rig.port, "GET", "/imports/\(importId)", headers: Self.consistency(write), key: rig.reader)
         #expect(withToken.status == 200, "with the token the write is seen (the primary serves it after the wait): \(withToken.summary)")
@@ -75,7 +89,7 @@ import TestSupport
                                       json: #"{"name": "Replica Field", "city": "Rig", "country": "S", "latitude": 1.5, "longitude": 2.5}"#)
         #expect(airport.status == 201, "\(airport.summary)")
         let airportId: Int = try airport.dataField("id")
-        let staleAirport = try httpRequest(port: rig.port, "GET", "/airports/\(airportId)", key: rig.reader)
+        let staleAirport = try Self.eventually(404) { try httpRequest(port: rig.port, "GET", "/airports/\(airportId)", key: rig.reader) }
         #expect(staleAirport.status == 404, "\(staleAirport.summary)")
         let seenAirport = try httpRequest(port: rig.port, "GET", "/airports/\(airportId)", headers: Self.consistency(airport), key: rig.reader)
         #expect(seenAirport.status == 200, "\(seenAirport.summary)")

@@ -102,7 +102,8 @@ import TestSupport
         defer { receiver.stop() }
         let database = try WebhookTesting.newDatabase()
         defer { database.drop() }
-        let slow: (inout AppConfiguration) -> Void = { $0.webhooks.retrySchedule = WebhookRetrySchedule(delays: [2, 2, 2]) }
+        // Long enough that the first server has surely stopped before its retry falls due, on a loaded machine too.
+        let slow: (inout AppConfiguration) -> Void = { $0.webhooks.retrySchedule = WebhookRetrySchedule(delays: [5, 5, 5]) }
         let first = try WebhookTesting.start(database, configure: slow)
         let webhook = try WebhookTesting.create(first.port, url: receiver.url())
         _ = try WebhookTesting.newImport(first.port)

@@ -18,6 +18,10 @@ final class FeedHub {
     private var fetchAgain = false
     private var retryAt: Double?
 
+    struct WeakHub {
+        weak var hub: FeedHub?
+    }
+
     static let batch = 1000
     static let heartbeatInterval = 15.0
     /// A stream whose client takes less than this is cut off (it resumes with Last-Event-ID).
@@ -56,10 +60,10 @@ final class FeedHub {
     init(loop: EventLoop, connection: PipelinedConnection, notifier: EventNotifier) {
         self.loop = loop
         self.connection = connection
-        // The hub lives as long as its loop (a loop-local value).
-        let hub = LoopBound(self, loop: loop)
+        // Weak: the hub (and its database connection) ends with its loop, not with the notifier.
+        let hub = LoopBound(WeakHub(hub: self), loop: loop)
         notifier.subscribe { position in
-            hub.loop.execute { hub.value.announce(position) }
+            hub.loop.execute { hub.value.hub?.announce(position) }
         }
         loop.atEndOfEachTurn { [unowned self] in tick() }
         loop.atShutdown { [unowned self] in

@@ -3,7 +3,7 @@ import CLibPQ
 /// One libpq connection, used by one thread at a time. Statements run through `query` are
 /// prepared once per connection and then only executed, or, in `.unnamed` mode (behind a
 /// transaction pooler), sent with their text each time.
-// Invariant: one borrower at a time; the pool's Mutex hands it from one thread to the next.
+// Invariant: one borrower at a time; the pool's Monitor hands it from one thread to the next.
 public final class PostgresConnection: @unchecked Sendable {
     private var connection: OpaquePointer?
     private var prepared: [String: String] = [:]

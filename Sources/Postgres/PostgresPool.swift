@@ -107,9 +107,14 @@ public final class PostgresPool: Sendable {
         let deadline = monotonicNow() + configuration.acquireTimeout
         let size = configuration.size
         while true {
-            connections.withLock { $0.waiting += 1 }
-            let lent = connections.wait(until: { !$0.idle.isEmpty || $0.open < size }, deadline: deadline) { connections, ready -> Lent in
-                connections.waiting -= 1
+            var counted = false
+            let lent = connections.wait(until: { connections in
+                if !connections.idle.isEmpty || connections.open < size { return true }
+                if !counted { connections.waiting += 1 }  // it sleeps: counted as waiting until it wakes
+                counted = true
+                return false
+            }, deadline: deadline) { connections, ready -> Lent in
+                if counted { connections.waiting -= 1 }
                 if let connection = connections.idle.popLast() { return .idle(connection) }
                 guard ready else { return .timedOut }
                 connections.open += 1

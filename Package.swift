@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Demand", dependencies: ["Charts", "Dates", "HTTP", "JSON", "Postgres"]),
         .target(name: "Report", dependencies: ["Access", "Charts", "Citizens", "Dates", "Demand", "HTTP", "JSON", "Postgres"]),
         .target(name: "Client", dependencies: ["CLibCurl", "JSON"]),
-        .target(name: "App", dependencies: ["HTTP", "JSON", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report", "Jobs", "DataSources"]),
+        .target(name: "App", dependencies: ["HTTP", "JSON", "Locks", "Postgres", "Access", "Events", "Citizens", "Airports", "Demand", "Report", "Jobs", "DataSources"]),
         .executableTarget(name: "insikt", dependencies: [
             "App", "Access", "Client", "DataSources", "Events", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

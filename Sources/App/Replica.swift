@@ -1,3 +1,4 @@
+import Locks
 import Foundation
 import Postgres
 import Synchronization
@@ -31,7 +32,7 @@ final class Replica: Sendable {
     private let freshFor: Double
     /// After a failed question the replica is left alone this long.
     private let restAfterFailure = 1.0
-    private let known = Mutex<(state: State?, restUntil: Double)>((nil, 0))
+    private let known = Monitor<(state: State?, restUntil: Double)>((nil, 0))
 
     init(pool: PostgresPool, freshFor: Double) {
         self.pool = pool

@@ -1,3 +1,4 @@
+import Locks
 import Foundation
 import HTTP
 import Postgres
@@ -47,16 +48,16 @@ public final class ReplicaReads: Sendable {
     let replicas: [Replica]
     let sampleInterval: Double
     /// The primary's log position now and then, oldest first: (monotonic time, position).
-    private let samples = Mutex<[(at: Double, position: UInt64)]>([])
+    private let samples = Monitor<[(at: Double, position: UInt64)]>([])
     private let sampler = PeriodicTask()
     private let turn = Atomic<Int>(0)
     /// Per API key, the newest token this server handed out.
-    private let newestTokens = Mutex<[String: ConsistencyToken]>([:])
+    private let newestTokens = Monitor<[String: ConsistencyToken]>([:])
     private let primaryReads = Atomic<Int>(0)
     private let replicaReads = Atomic<Int>(0)
     private let waits = Atomic<Int>(0)
     private let waitedMicroseconds = Atomic<Int>(0)
-    private let fallbacks = Mutex<[Fallback: Int]>([:])
+    private let fallbacks = Monitor<[Fallback: Int]>([:])
 
     /// `replicaPool` makes the pool of each replica's connection string.
     init(settings: ReadSettings, primary: PostgresPool, replicaPool: (String) -> PostgresPool) {

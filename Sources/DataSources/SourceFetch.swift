@@ -1,3 +1,4 @@
+import Locks
 import CLibCurl
 import Events
 import Foundation
@@ -79,7 +80,7 @@ final class SourceFetch: Sendable {
         var refusedAddress: String?
     }
 
-    private let state = Mutex(State())
+    private let state = Monitor(State())
     private let changed = DispatchSemaphore(value: 0)
     private let drained = DispatchSemaphore(value: 0)
     let request: FetchRequest
@@ -229,7 +230,7 @@ final class SourceFetch: Sendable {
     }
 
     /// The handle while the transfer runs, for the write callback's look at the head.
-    private let handle = Mutex<UInt>(0)
+    private let handle = Monitor<UInt>(0)
 
     private func refusal(_ address: UnsafePointer<sockaddr>) -> String? {
         let settings = request.settings

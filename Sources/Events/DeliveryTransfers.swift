@@ -25,7 +25,7 @@ final class DeliveryTransfers: Sendable {
     }
 
     private let options: Options
-    private let queue = Mutex(Queue())
+    private let queue = Monitor(Queue())
     private let wakeup = ThreadWakeup()
     private let finished: @Sendable (DeliveryJob, DeliveryOutcome) -> Void
     private let inFlightCount = Atomic<Int>(0)

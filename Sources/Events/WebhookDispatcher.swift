@@ -21,7 +21,7 @@ public final class WebhookDispatcher: Sendable {
     public let settings: WebhookSettings
     let store: DeliveryStore
     private let isReady: @Sendable () -> Bool
-    private let state = Mutex(State())
+    private let state = Monitor(State())
     private let fanOutWakeup = ThreadWakeup()
     private let lanes: [Lane]
     private let transfers: DeliveryTransfers
@@ -275,7 +275,7 @@ public final class WebhookDispatcher: Sendable {
 
     /// One scheduler thread's inbox: the outcomes of its claims, and whether it should claim.
     private final class Lane: Sendable {
-        private let list = Mutex<[(DeliveryJob, DeliveryOutcome)]>([])
+        private let list = Monitor<[(DeliveryJob, DeliveryOutcome)]>([])
         let wakeup = ThreadWakeup()
         let claimWanted = Atomic<Bool>(true)
 

@@ -1,3 +1,4 @@
+import Locks
 import App
 import Events
 import Foundation
@@ -23,7 +24,7 @@ import TestSupport
     }
 
     final class Answer: Sendable {
-        let text = Mutex<String?>(nil)
+        let text = Monitor<String?>(nil)
     }
 
     @Test func theFeedsSubjectMatchesWholeSegmentsInPagesAndLongPolls() throws {

@@ -8,20 +8,8 @@ import TestSupport
 /// lease, on the restarted server, and succeeds exactly once.
 @Suite struct JobServerProcessTests {
     func start(_ url: String, port: UInt16) throws -> pid_t {
-        let log = "/tmp/insikt-jobs-serve-\(port)-\(UInt32.random(in: 0...UInt32.max)).log"
-        let pid = try #require(spawnInBackground(ServerProcessTests.binary,
-                                                 ["serve", "--port", String(port), "--host", "127.0.0.1", "--job-workers", "1",
-                                                  "--job-lease", "1.5", "--migrations-directory", TestEnvironment.packageRoot + "/migrations"],
-                                                 stderrPath: log,
-                                                 environment: ["DATABASE_URL": url, "PATH": "/usr/bin:/bin", "ADMIN_KEY": TestEnvironment.adminKey,
-                                                               "ACCESS_LOG": "off", "JOB_ATTEMPTS": "3"]))
-        for _ in 0..<150 {
-            if let r = try? httpRequest(port: port, "GET", "/readyz"), r.status == 200 { return pid }
-            usleep(100_000)
-        }
-        kill(pid, SIGKILL)
-        _ = waitForExit(pid)
-        throw RawConnection.Failure(description: "the server did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        try ServerProcess.start("jobs", databaseURL: url, port: port, arguments: ["--job-workers", "1", "--job-lease", "1.5"],
+                                environment: ["JOB_ATTEMPTS": "3"])
     }
 
     @Test func aJobOfAKilledServerRunsAgainAfterItsLeaseAndSucceedsOnce() throws {

@@ -1,6 +1,6 @@
 /// Everything the engine can be told. Defaults are those of http.md.
 public struct ServerConfiguration: Sendable {
-    public enum AccessLogFormat: String, Sendable {
+    public enum AccessLogFormat: String, CaseIterable, Sendable {
         case text, json, off
     }
 

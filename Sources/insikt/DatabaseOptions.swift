@@ -11,7 +11,12 @@ struct DatabaseOptions: ParsableArguments {
     var databaseDirectURL: String?
 
     @Option(name: .customLong("database-pooler"), help: "none, or transaction when the database URL leads through PgBouncer in transaction mode (unnamed statements). [env: DATABASE_POOLER, default: none]")
-    var databasePooler: String?
+    var databasePooler: Pooler?
+
+    /// What sits between the server and PostgreSQL.
+    enum Pooler: String, CaseIterable, ExpressibleByArgument {
+        case none, transaction
+    }
 
     @Option(help: "Folder of the migration files. [env: MIGRATIONS_DIR, default: migrations]")
     var migrationsDirectory = ProcessInfo.processInfo.environment["MIGRATIONS_DIR"] ?? "migrations"
@@ -29,12 +34,14 @@ struct DatabaseOptions: ParsableArguments {
 
     /// How statements are sent through `url()`.
     func statements() throws -> StatementMode {
-        switch databasePooler ?? environment("DATABASE_POOLER") ?? "none" {
-        case "none": return .prepared
-        case "transaction": return .unnamed
-        case let other:
-            throw ValidationError("--database-pooler must be none or transaction (PgBouncer's pool_mode = transaction), not \(other)")
+        var pooler = databasePooler ?? .none
+        if databasePooler == nil, let text = environment("DATABASE_POOLER") {
+            guard let value = Pooler(rawValue: text) else {
+                throw ValidationError("DATABASE_POOLER=\(text) is not valid: it must be \(allowed(Pooler.self)) (PgBouncer's pool_mode = transaction)")
+            }
+            pooler = value
         }
+        return pooler == .transaction ? .unnamed : .prepared
     }
 
     private func environment(_ name: String) -> String? {

@@ -94,4 +94,27 @@ import TestSupport
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
     }
+
+    /// `insikt serve`'s options come from one table: a value it does not take, from a flag or a
+    /// variable, is refused at start with what it must be (the allowed values for a fixed set).
+    @Test func aBadSettingIsRefusedWithWhatItMustBe() throws {
+        let cases: [(arguments: String, environment: [String: String], says: String)] = [
+            ("--auth maybe", [:], "Please provide one of 'on' and 'off'"),
+            ("", ["AUTH": "maybe"], "AUTH=maybe is not valid: it must be on or off"),
+            ("", ["ACCESS_LOG": "xml"], "it must be text, json or off"),
+            ("--jobs-retention 0.5", [:], "--jobs-retention must be at least 1 day"),
+            ("", ["WEBHOOK_RETRY_SCHEDULE": "5,x"], "comma-separated seconds such as 5,300,1800"),
+            ("", ["DATABASE_POOLER": "session"], "it must be none or transaction"),
+        ]
+        for (arguments, environment, says) in cases {
+            let log = "/tmp/insikt-settings-\(UInt32.random(in: 0...UInt32.max)).txt"
+            let pid = try #require(spawnInBackground("/bin/sh", ["-c", "\(Self.binary) serve --port 0 \(arguments) > \(log) 2>&1"],
+                                                     stderrPath: "/dev/null",
+                                                     environment: ["PATH": "/usr/bin:/bin", "DATABASE_URL": TestEnvironment.databaseURL]
+                                                         .merging(environment) { $1 }))
+            let status = waitForExit(pid)
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(status != 0 && output.contains(says), "\(arguments) \(environment): exit \(status), \(output)")
+        }
+    }
 }

@@ -28,8 +28,19 @@ import TestSupport
 
         deinit { application.stop() }
 
-        /// No more of the primary's log is replayed from now on (until `resume`).
+        /// No more of the primary's log is replayed from now on (until `resume`). First the
+        /// replica serves a read: the server sends reads there only once it has replayed a position
+        /// the server sampled on the primary, and a replica paused before that (the samples start
+        /// with the server, slowly on a loaded machine) would never be current enough to serve.
         func pause() throws {
+            let replicaReads = #"db_reads_total{target="replica"}"#
+            let before = try metric(replicaReads) ?? 0
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                _ = try httpRequest(port: port, "GET", "/imports?limit=1", key: reader)
+                if try metric(replicaReads) ?? 0 > before { break }
+                usleep(50_000)
+            }
             _ = try PostgresConnection(url: standby.url).query("SELECT pg_wal_replay_pause()")
         }
 

@@ -10,6 +10,8 @@ import json
 import sys
 import time
 
+from job_follow import follow
+
 host, port, key, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 body = open(path, "rb").read()
 headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -25,10 +27,6 @@ if answer.status != 202:
     print(f"[insikt] jobs: POST /imports with Prefer answered {answer.status}: {text[:300]!r}", file=sys.stderr)
     print("0 0 0 none")
     sys.exit(0)
-job = json.loads(text)["data"]
-while job["state"] not in ("succeeded", "failed", "cancelled"):
-    time.sleep(0.02)
-    connection.request("GET", f"/jobs/{job['id']}", headers=headers)
-    job = json.loads(connection.getresponse().read())["data"]
+job = follow(connection, headers, json.loads(text)["data"])
 finished = datetime.datetime.fromisoformat(job["finished_at"].replace("Z", "+00:00")).timestamp()
 print(f"{job['id']} {(accepted - started) * 1000:.1f} {(finished - started) * 1000:.0f} {job['state']}")

@@ -8,6 +8,8 @@ import json
 import sys
 import time
 
+from job_follow import follow
+
 host, port, key, source = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 headers = {"Authorization": f"Bearer {key}"}
 connection = http.client.HTTPConnection(host, port)
@@ -20,11 +22,7 @@ if answer.status != 202:
     print(f"[insikt] sources: POST /sources/{source}/runs answered {answer.status}: {text[:300]!r}", file=sys.stderr)
     print("0 none 0")
     sys.exit(0)
-job = json.loads(text)["data"]
-while job["state"] not in ("succeeded", "failed", "cancelled"):
-    time.sleep(0.02)
-    connection.request("GET", f"/jobs/{job['id']}", headers=headers)
-    job = json.loads(connection.getresponse().read())["data"]
+job = follow(connection, headers, json.loads(text)["data"])
 if job["state"] != "succeeded":
     print(f"[insikt] sources: the pull ended {job['state']}: {json.dumps(job.get('error'))[:300]}", file=sys.stderr)
 finished = datetime.datetime.fromisoformat(job["finished_at"].replace("Z", "+00:00")).timestamp()

@@ -146,6 +146,17 @@ import TestSupport
         }
     }
 
+    /// The leak scan finds a secret where a token starts, and not inside another one: a key whose
+    /// id ends in `…ir` holds `ir_` + 32 characters, which is no share token (CI once said so).
+    @Test func theLeakScanFindsTokensNotTheTailsOfOtherTokens() {
+        let share = SecretScan.kinds[1]
+        let key = Array(#"{"key":"ik_u8fwgFir_MATwuhrz0h8s8gNKiY8x28WxCcSyshus"}"#.utf8)
+        #expect(SecretScan.find(share, in: key) == nil)
+        #expect(SecretScan.find(SecretScan.kinds[0], in: key) != nil)
+        let url = Array(#"{"url":"http://h/shared/reports/ir_MATwuhrz0h8s8gNKiY8x28WxCcSyshus"}"#.utf8)
+        #expect(SecretScan.find(share, in: url) == "ir_MATwuhrz0h8s8gNKiY8x28WxCcSyshus")
+    }
+
     @Test func eachRoleReachesExactlyTheRoutesItIncludes() throws {
         let keys = try ["reader", "editor", "admin"].map { try Self.makeKey($0) }
         for route in Self.routes where !route.access.isOpen {

@@ -4,8 +4,8 @@ import Testing
 /// the secrets the suite makes — API keys (`ik_…`), report share tokens (`ir_…`), webhook secrets
 /// (`whsec_…`) — and the admin key. Only the answer that made a secret may carry it; anywhere
 /// else it fails the test that read it, whatever the request was (malformed headers included).
-enum SecretScan {
-    struct Kind: Sendable {
+package enum SecretScan {
+    package struct Kind: Sendable {
         let name: String
         let prefix: [UInt8]
         /// What follows the prefix, as byte classes.
@@ -14,7 +14,7 @@ enum SecretScan {
         let madeBy: @Sendable (String, Int) -> Bool
     }
 
-    static let kinds: [Kind] = [
+    package static let kinds: [Kind] = [
         Kind(name: "an API key", prefix: Array("ik_".utf8), shape: [(8, isBase62), (1, { $0 == UInt8(ascii: "_") }), (32, isBase62)],
              madeBy: { line, status in line.hasPrefix("POST /keys ") && status == 201 }),
         Kind(name: "a report share token", prefix: Array("ir_".utf8), shape: [(32, isBase62)],
@@ -39,12 +39,14 @@ enum SecretScan {
         }
     }
 
-    /// The first secret of `kind` in `bytes`, if any.
-    static func find(_ kind: Kind, in bytes: [UInt8]) -> String? {
+    /// The first secret of `kind` in `bytes`, if any. A secret starts where a token starts: the
+    /// `ir_M…` inside the key `ik_u8fwgFir_M…` is the key's tail, not a share token.
+    package static func find(_ kind: Kind, in bytes: [UInt8]) -> String? {
         let length = kind.prefix.count + kind.shape.reduce(0) { $0 + $1.count }
         var start = 0
         while start + length <= bytes.count {
-            if bytes[start..<(start + kind.prefix.count)].elementsEqual(kind.prefix) {
+            let startsAToken = start == 0 || !(isBase62(bytes[start - 1]) || bytes[start - 1] == UInt8(ascii: "_"))
+            if startsAToken, bytes[start..<(start + kind.prefix.count)].elementsEqual(kind.prefix) {
                 var at = start + kind.prefix.count
                 var matches = true
                 for part in kind.shape where matches {

@@ -1,6 +1,7 @@
 import Glibc
 import HTTP
 import Locks
+import Routing
 
 /// The one check before dispatch (access.md): finds the key a request sends, compares it in
 /// constant time with the cached hash, and answers 401, 403 or 429 before the body is read.

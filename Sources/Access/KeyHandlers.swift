@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Routing
 
 /// `POST /keys`, `GET /keys`, `DELETE /keys/{key_id}`: admins manage keys over HTTP.
 public struct KeyHandlers: Sendable {

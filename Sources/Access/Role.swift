@@ -1,4 +1,5 @@
 import HTTP
+import Routing
 
 /// What a key may do; each role includes the ones before it (access.md).
 public enum Role: String, CaseIterable, Sendable {

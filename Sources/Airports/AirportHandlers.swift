@@ -2,6 +2,7 @@ import Events
 import HTTP
 import JSON
 import Postgres
+import Routing
 
 /// `GET`, `PUT`, `PATCH`, `DELETE /airports/{id}` and `POST /airports`.
 public struct AirportHandlers: Sendable {

@@ -1,6 +1,7 @@
 import Events
 import HTTP
 import JSON
+import Routing
 
 /// GET links for clients that can only follow a URL: staged creates and updates confirmed by a
 /// single-use link, and the delete flag with its restore link.

@@ -1,6 +1,7 @@
 import HTTP
 import JSON
 import Postgres
+import Routing
 
 /// What the airports handlers share: failures as HTTP errors, JSON bodies, answers with ETags.
 enum AirportRequests {

@@ -1,6 +1,7 @@
 import Events
 import JSON
 import Postgres
+import Routing
 
 /// All SQL of the airports domain.
 public struct AirportsRepository: Sendable {

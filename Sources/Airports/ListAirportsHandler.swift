@@ -1,6 +1,7 @@
 import HTTP
 import JSON
 import Postgres
+import Routing
 
 /// `GET /airports`: live airports by id, filtered, in keyset pages; or, with `near`, by distance
 /// from a point (NearQuery). JSON, or GeoJSON when the Accept header asks for it.

@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Routing
 
 /// `near=<lat>,<lon>`, `within_km=<R>` and `cursor` of `GET /airports`: airports by distance from
 /// a point. Distances are on the sphere (PostGIS's `<->` on geography, radius 6,371,008.8 m), for

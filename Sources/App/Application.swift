@@ -5,10 +5,13 @@ import HTTP
 import Jobs
 import Postgres
 import Report
+import Routing
 
 /// Everything that configures the product beyond the HTTP engine.
 public struct AppConfiguration: Sendable {
     public var server = ServerConfiguration()
+    /// Which browser origins may call the API (`--cors-origins`); any by default.
+    public var cors = CORSPolicy()
     /// A libpq URI or conninfo string; several hosts allowed (with `target_session_attrs=read-write`
     /// the pool finds the primary by itself after a failover).
     public var databaseURL: String
@@ -71,6 +74,8 @@ public struct AppConfiguration: Sendable {
 public final class Application: Sendable {
     public let configuration: AppConfiguration
     public let server: Server
+    /// Every route the server answers, as the route table states them.
+    public let routes: [Route]
     public let database: Database
     public let reads: ReplicaReads
     public let keys: KeyCache
@@ -96,19 +101,16 @@ public final class Application: Sendable {
         // Confirmation links carry their token in the path; it stays out of the log.
         serverConfiguration.accessLogRedactedPrefixes.append("/confirmations/")
         serverConfiguration.accessLogRedactedPrefixes.append(ReportLinkHandlers.sharePrefix)
-        server = Server(configuration: serverConfiguration, router: router)
+        let metrics = ServerMetrics(stripes: serverConfiguration.eventLoops)
         reads = ReplicaReads(settings: configuration.reads, primary: database.pool) { url in
             var replica = poolConfiguration
             replica.url = url
             return PostgresPool(replica)
         }
-        server.metrics.extraProviders.append { [database, reads] in database.metricsText() + reads.metricsText() }
+        metrics.extraProviders.append { [database, reads] in database.metricsText() + reads.metricsText() }
         let keysRepository = KeysRepository(pool: database.pool)
         keys = KeyCache(repository: keysRepository, adminKey: configuration.adminKey.flatMap(KeyToken.init),
                         refreshInterval: configuration.keysRefreshInterval, recordInterval: configuration.keysLastUseInterval)
-        if configuration.auth {
-            server.gate = AccessGate(cache: keys, rateLimit: configuration.rateLimit)
-        }
         eventNotifier = EventNotifier(url: directURL)
         eventRetention = EventRetention(pool: database.pool, days: configuration.eventsRetentionDays)
         var webhookSettings = configuration.webhooks
@@ -116,7 +118,7 @@ public final class Application: Sendable {
         webhooks = WebhookDispatcher(settings: webhookSettings, databaseURL: configuration.databaseURL,
                                      statements: configuration.databaseStatements, notifier: eventNotifier,
                                      isReady: { [database] in database.isMigrated })
-        server.metrics.extraProviders.append { [webhooks] in webhooks.metricsText() }
+        metrics.extraProviders.append { [webhooks] in webhooks.metricsText() }
         var runners = JobRunners.Configuration()
         if let workers = configuration.jobWorkers { runners.workers = workers }
         runners.attempts = max(1, configuration.jobAttempts)
@@ -137,11 +139,11 @@ public final class Application: Sendable {
         let sourcesRepository = SourcesRepository(pool: database.pool)
         sourceScheduler = SourceScheduler(repository: sourcesRepository, interval: sourceSettings.pollInterval,
                                           isReady: { database.isMigrated }, queued: { [jobRunners] in jobRunners.wake() })
-        server.metrics.extraProviders.append { database.isMigrated ? ((try? sourcesRepository.metricsText()) ?? "") : "" }
+        metrics.extraProviders.append { database.isMigrated ? ((try? sourcesRepository.metricsText()) ?? "") : "" }
         let jobsRepository = JobsRepository(pool: database.pool)
         jobRetention = JobRetention(repository: jobsRepository, days: configuration.jobsRetentionDays)
         if runners.workers > 0 { eventNotifier.subscribe { [jobRunners] _ in jobRunners.somethingCommitted() } }
-        Routes.register(on: router, data: DataAccess(database: database, reads: reads), metrics: server.metrics,
+        Routes.register(on: router, data: DataAccess(database: database, reads: reads), metrics: metrics,
                         docs: DocsHandlers(specPath: configuration.openAPIPath, assetsDirectory: configuration.docsAssetsDirectory),
                         keys: KeyHandlers(repository: keysRepository, cache: keys),
                         events: EventFeedHandler(notifier: eventNotifier),
@@ -149,6 +151,11 @@ public final class Application: Sendable {
                         jobs: JobHandlers(repository: jobsRepository),
                         sources: SourceHandlers(pool: database.pool, settings: sourceSettings, wake: { [jobRunners] in jobRunners.wake() }),
                         jobIntake: JobIntake(repository: jobsRepository, wake: { [jobRunners] in jobRunners.wake() }))
+        routes = router.routes
+        let gate = configuration.auth ? AccessGate(cache: keys, rateLimit: configuration.rateLimit) : nil
+        let responder = RouterResponder(router: router, gate: gate, cors: configuration.cors,
+                                        redactedPrefixes: serverConfiguration.accessLogRedactedPrefixes)
+        server = Server(configuration: serverConfiguration, responder: responder, metrics: metrics)
     }
 
     public var port: UInt16 { server.port }

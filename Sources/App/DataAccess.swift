@@ -1,5 +1,6 @@
 import HTTP
 import Postgres
+import Routing
 
 /// How a route of the table reaches the data: its handler wrapped as `write` (the answer carries
 /// the consistency token), `replicaRead` (a replica may serve it) or `database.guarded` (the

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Routing
 
 /// `GET /openapi.json`, the Swagger UI page at `/docs` and its two assets. The assets come from
 /// PyPI's swagger-ui-py, unpacked by the set-up script into an ignored folder; nothing third-party

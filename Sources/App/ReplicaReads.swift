@@ -2,6 +2,7 @@ import Locks
 import Foundation
 import HTTP
 import Postgres
+import Routing
 import Synchronization
 
 /// `--database-read-url`, `--read-max-lag` and `--read-wait`.

@@ -7,6 +7,7 @@ import Events
 import HTTP
 import Jobs
 import Report
+import Routing
 
 /// The one table of every endpoint the server has, and who may call it (access.md): `.open`,
 /// `.shareLink` (no key, a valid share token in the path), or the least role a key needs. The gate

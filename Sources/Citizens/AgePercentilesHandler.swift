@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Routing
 
 /// `GET /imports/{import_id}/towns/stat/percentile/age`: JSON, or a grouped bar chart (SVG) for
 /// `Accept: image/svg+xml` or `?format=svg`, from the same computation.

@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Routing
 
 /// `GET /imports/{import_id}/citizens/birthdays`
 public struct BirthdaysHandler: Sendable {

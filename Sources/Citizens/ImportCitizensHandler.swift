@@ -2,6 +2,7 @@ import Events
 import HTTP
 import JSON
 import Postgres
+import Routing
 
 /// `POST /imports`
 public struct ImportCitizensHandler: Sendable {

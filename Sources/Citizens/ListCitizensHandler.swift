@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Routing
 
 /// `GET /imports/{import_id}/citizens`, streamed: rows are written as JSON while later batches
 /// are still being read, so the first byte does not wait for the last row.

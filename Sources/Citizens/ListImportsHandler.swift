@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Routing
 
 /// `GET /imports`: the imports, newest first, in keyset pages (`after` an import id, the page
 /// holding smaller ones), each with its number of citizens.

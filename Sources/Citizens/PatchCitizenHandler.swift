@@ -1,6 +1,7 @@
 import Events
 import HTTP
 import JSON
+import Routing
 
 /// `PATCH /imports/{import_id}/citizens/{citizen_id}`: body first (400), then existence (404),
 /// then relatives (400).

@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Routing
 
 /// `GET /imports/{import_id}`: one import, as `GET /imports` lists it (the `href` of an import job's result).
 public struct ShowImportHandler: Sendable {

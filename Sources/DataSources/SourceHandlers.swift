@@ -4,6 +4,7 @@ import HTTP
 import Jobs
 import JSON
 import Postgres
+import Routing
 
 /// `/sources`, `/sources/{id}` and `/sources/{id}/runs`.
 public struct SourceHandlers: Sendable {

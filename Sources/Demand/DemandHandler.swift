@@ -1,4 +1,5 @@
 import HTTP
+import Routing
 
 /// `GET /imports/{import_id}/towns/stat/demand`
 public struct DemandHandler: Sendable {

@@ -1,6 +1,7 @@
 import HTTP
 import JSON
 import Dates
+import Routing
 
 /// The query of `GET .../towns/stat/demand`: `age_groups`, `as_of`, `country`.
 public struct DemandQuery: Equatable, Sendable {

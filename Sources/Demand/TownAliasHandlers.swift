@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Routing
 
 /// `PUT`, `GET`, `DELETE /town-aliases/{town}` and `GET /town-aliases`.
 public struct TownAliasHandlers: Sendable {

@@ -13,6 +13,7 @@ public struct EventActor: Sendable, Equatable {
 }
 
 import HTTP
+import Routing
 
 extension EventActor {
     /// The origin of a request's changes: the key that sent it (if any) and its trace.

@@ -1,5 +1,6 @@
 import HTTP
 import Postgres
+import Routing
 
 /// `GET /events`: pages of the feed, a long poll with `wait`, or Server-Sent Events for
 /// `Accept: text/event-stream`. Runs on the event loop and its own database connection: a waiting

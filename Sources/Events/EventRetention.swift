@@ -1,4 +1,5 @@
 import HTTP
+import Locks
 import Postgres
 
 /// Deletes events older than the retention (`--events-retention DAYS`) once an hour, always a

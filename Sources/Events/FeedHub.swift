@@ -1,5 +1,6 @@
 import HTTP
 import Postgres
+import Routing
 
 /// The feed's waiting readers on one event loop: long polls and Server-Sent Events streams. None
 /// holds a worker thread or a database connection: when the notifier announces new events, one

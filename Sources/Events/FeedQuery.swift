@@ -1,5 +1,6 @@
 import HTTP
 import Postgres
+import Routing
 
 /// What a reader asks of the feed: `GET /events?after=&limit=&types=&subject=&wait=`.
 struct FeedQuery {

@@ -1,6 +1,7 @@
 import HTTP
 import JSON
 import Postgres
+import Routing
 
 /// The admin routes of webhooks: `/webhooks`, `/webhooks/{id}`, its deliveries and their retry.
 public struct WebhookHandlers: Sendable {

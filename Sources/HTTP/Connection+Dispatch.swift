@@ -38,56 +38,21 @@ extension Connection {
             queueResponse(exchange, HTTPError(400, "Malformed request target.").response)
             return
         }
-        if path == "*" {
-            var response = Response(status: 200)
-            response.headers.add("Allow", context.router.allMethodsHeader)
+        let plan = context.responder.plan(head, path: path, query: query)
+        exchange.route = plan.label
+        exchange.keyId = plan.keyId
+        exchange.planHeaders = plan.headers
+        exchange.addsOriginHeaders = plan.addsOriginHeaders
+        switch plan.action {
+        case let .answer(response):
             queueResponse(exchange, response)
-            return
-        }
-        switch context.router.resolve(head.method, path: path) {
-        case .notFound where configuration.shownPath(path) != path:
-            // A secret in the path is not echoed (nor is a nearby route suggested with it).
-            queueResponse(exchange, HTTPError.notFound("No route \(head.method) \(configuration.shownPath(path)).").response)
-        case .notFound:
-            queueResponse(exchange, context.router.notFound(head.method, path: path, query: query).response)
-        case .badPath:
-            queueResponse(exchange, HTTPError(400, "The path is not valid percent-encoded UTF-8.").response)
-        case let .methodNotAllowed(allow):
-            var headers = Headers()
-            headers.add("Allow", allow)
-            queueResponse(exchange, HTTPError(405, "\(head.method.answeredAs) is not allowed here; see Allow.", headers: headers).response)
-        case let .options(allow):
-            if let origin = exchange.origin, head.headers.contains("Access-Control-Request-Method"),
-               configuration.cors.allows(origin) {
-                let preflight = configuration.cors.preflight(origin: origin,
-                                                             requestedHeaders: head.headers.first("Access-Control-Request-Headers"),
-                                                             allow: allow)
-                queueResponse(exchange, preflight, cors: false)
-            } else {
-                var response = Response(status: 200)
-                response.headers.add("Allow", allow)
-                queueResponse(exchange, response)
-            }
-        case let .route(route, parameters):
-            exchange.route = route.template
-            // Who may call it is decided before any body byte is read or 100 Continue is sent.
-            if let gate = context.gate {
-                switch gate.admit(head, route: route) {
-                case let .refused(response, keyId):
-                    exchange.keyId = keyId
-                    queueResponse(exchange, response)
-                    return
-                case let .admitted(caller, headers):
-                    exchange.caller = caller
-                    exchange.keyId = caller?.id
-                    exchange.gateHeaders = headers
-                }
-            }
+        case let .run(execution, handler):
             if case let .fixed(length) = framing.length, length > configuration.maxBodyBytes {
                 queueResponse(exchange, RequestBody.tooLarge(Int(configuration.maxBodyBytes)).response, close: true)
                 return
             }
-            dispatch(route, parameters, head, path: path, query: query, framing: framing, exchange: exchange)
+            dispatch(execution, handler, attachment: plan.attachment, head, path: path, query: query, framing: framing,
+                     exchange: exchange)
         }
     }
 
@@ -107,8 +72,8 @@ extension Connection {
         return (String(rest), nil)
     }
 
-    func dispatch(_ route: Route, _ parameters: PathParameters, _ head: RequestHead, path: String, query: String?,
-                          framing: RequestFraming, exchange: Exchange) {
+    func dispatch(_ execution: Execution, _ handler: @escaping Handler, attachment: (any Sendable)?, _ head: RequestHead,
+                  path: String, query: String?, framing: RequestFraming, exchange: Exchange) {
         let body: RequestBody
         if framing.hasBody {
             var declared: Int64?
@@ -125,12 +90,12 @@ extension Connection {
             body = RequestBody.empty()
         }
         let request = Request(method: head.method, path: path, query: query, headers: head.headers, body: body,
-                              requestId: exchange.requestId, trace: exchange.trace, parameters: parameters, caller: exchange.caller,
+                              requestId: exchange.requestId, trace: exchange.trace, attachment: attachment,
                               redactedPrefixes: configuration.accessLogRedactedPrefixes)
         let threshold = configuration.compressionThreshold
-        switch route.execution {
+        switch execution {
         case .eventLoop where !framing.hasBody:
-            queueResponse(exchange, Connection.run(route, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold))
+            queueResponse(exchange, Connection.run(handler, request, acceptEncoding: exchange.acceptEncoding, threshold: threshold))
             return
         case let .nonBlocking(handler):
             startNonBlocking(handler, request, exchange: exchange)
@@ -142,7 +107,7 @@ extension Connection {
         let acceptEncoding = exchange.acceptEncoding
         let version = exchange.version
         let accepted = context.workers.submit { [loop] in
-            var response = Connection.run(route, request, acceptEncoding: acceptEncoding, threshold: threshold)
+            var response = Connection.run(handler, request, acceptEncoding: acceptEncoding, threshold: threshold)
             guard let producer = response.producer else {
                 loop.post(.response(bound, response))
                 return
@@ -204,8 +169,8 @@ extension Connection {
     }
 
     /// Runs a handler and turns whatever it throws into a problem response.
-    static func run(_ route: Route, _ request: Request, acceptEncoding: String?, threshold: Int) -> Response {
-        response(for: Result { try route.handler(request) }, request, acceptEncoding: acceptEncoding, threshold: threshold)
+    static func run(_ handler: Handler, _ request: Request, acceptEncoding: String?, threshold: Int) -> Response {
+        response(for: Result { try handler(request) }, request, acceptEncoding: acceptEncoding, threshold: threshold)
     }
 
     /// A handler's outcome as the response to send: errors become problem responses.

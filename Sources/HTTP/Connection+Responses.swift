@@ -43,7 +43,7 @@ extension Connection {
         if !closed { updateInterest() }
     }
 
-    func queueResponse(_ exchange: Exchange, _ response: Response, close: Bool = false, cors: Bool = true) {
+    func queueResponse(_ exchange: Exchange, _ response: Response, close: Bool = false) {
         exchange.responseQueued = true
         if !exchange.bodyDone {
             exchange.sink?.abandon()
@@ -63,7 +63,7 @@ extension Connection {
             exchange.stream = ResponseStream(bounded: false) { _ in }
             exchange.pushStream = PushStream(loop: loop, connection: self, exchange: exchange)
         }
-        output.append(head(of: response, exchange, cors: cors))
+        output.append(head(of: response, exchange))
         if sendsBody && !response.body.isEmpty && exchange.stream == nil { output.append(response.body) }
 
         let seconds = loop.now - exchange.started
@@ -80,7 +80,7 @@ extension Connection {
         }
     }
 
-    func head(of response: Response, _ exchange: Exchange, cors: Bool) -> [UInt8] {
+    func head(of response: Response, _ exchange: Exchange) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         func add(_ text: String) { out.append(contentsOf: text.utf8) }
@@ -101,16 +101,16 @@ extension Connection {
         add("traceresponse: ")
         exchange.trace.append(to: &out)
         out.append(0x0D); out.append(0x0A)
-        for (name, value) in exchange.gateHeaders { field(name, value) }
+        for (name, value) in exchange.planHeaders { field(name, value) }
         if closeAfterWrite {
             field("Connection", "close")
         } else if exchange.version == .http10 {
             field("Connection", "keep-alive")
         }
-        if cors, let origin = exchange.origin {
-            var corsHeaders = Headers()
-            configuration.cors.decorate(&corsHeaders, origin: origin)
-            for header in corsHeaders { field(header.name, header.value) }
+        if exchange.addsOriginHeaders, let origin = exchange.origin {
+            var originHeaders = Headers()
+            context.responder.addOriginHeaders(&originHeaders, origin: origin)
+            for header in originHeaders { field(header.name, header.value) }
         }
         out.append(0x0D)
         out.append(0x0A)

@@ -2,7 +2,7 @@ import CLinux
 import Glibc
 
 /// One client connection, driven by its event loop: reads bytes, parses heads, feeds bodies,
-/// dispatches to the router, writes responses in order. Requests are served one at a time, so
+/// hands each head to the responder, writes responses in order. Requests are served one at a time, so
 /// pipelined requests wait in the read buffer and their answers leave in order.
 final class Connection {
     let fd: Int32

@@ -10,11 +10,11 @@ final class Exchange {
     let origin: String?
     let acceptEncoding: String?
     var route = "unmatched"
-    /// The caller the gate admitted, the key id it saw (for the access log, admitted or not), and
-    /// headers it adds to the answer.
-    var caller: Caller?
+    /// From the responder's plan: the key id for the access log, headers added to the answer,
+    /// and whether the answer gets the origin (CORS) headers.
     var keyId: String?
-    var gateHeaders: [(String, String)] = []
+    var planHeaders: [(String, String)] = []
+    var addsOriginHeaders = true
     var decoder: BodyDecoder?
     /// Where body bytes go; nil drops them.
     var sink: RequestBody?

@@ -34,5 +34,5 @@ public enum HTTPMethod: Hashable, Sendable, CustomStringConvertible {
     public var answeredAs: HTTPMethod { self == .HEAD ? .GET : self }
 
     /// The order in which `Allow` lists methods.
-    static let allowOrder: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS]
+    package static let allowOrder: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS]
 }

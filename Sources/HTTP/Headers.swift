@@ -39,7 +39,7 @@ public struct Headers: Sendable, Sequence {
 
     public func contains(_ name: String) -> Bool { first(name) != nil }
 
-    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+    package static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
         var a = a, b = b
         return a.withUTF8 { x in
             b.withUTF8 { y in

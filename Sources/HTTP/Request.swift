@@ -12,10 +12,9 @@ public final class Request: Sendable {
     public let requestId: String
     /// The W3C trace this request belongs to, with this server's span (`traceparent`).
     public let trace: TraceContext
-    /// Typed path parameters by name (`{id:int}` gives an Int64).
-    public let parameters: PathParameters
-    /// Who sent it, when the route needs a key and the gate found one.
-    public let caller: Caller?
+    /// What the responder planned for this request and its handler reads (the route's path
+    /// parameters, the caller); the engine hands it on without looking inside.
+    public let attachment: (any Sendable)?
     /// Path prefixes whose rest is a secret (share links), for `shownPath`.
     let redactedPrefixes: [String]
 
@@ -23,10 +22,10 @@ public final class Request: Sendable {
     var shownPath: String { ServerConfiguration.shownPath(path, redacting: redactedPrefixes) }
 
     init(method: HTTPMethod, path: String, query: String?, headers: Headers, body: RequestBody,
-         requestId: String, trace: TraceContext, parameters: PathParameters, caller: Caller?,
+         requestId: String, trace: TraceContext, attachment: (any Sendable)?,
          redactedPrefixes: [String]) {
         self.redactedPrefixes = redactedPrefixes
-        self.caller = caller
+        self.attachment = attachment
         self.method = method
         self.path = path
         self.query = query
@@ -34,7 +33,6 @@ public final class Request: Sendable {
         self.body = body
         self.requestId = requestId
         self.trace = trace
-        self.parameters = parameters
     }
 
     /// The most query parameters a request may have (an 8 KiB request line holds about 4,000). No
@@ -59,47 +57,6 @@ public final class Request: Sendable {
         }
         return items
     }
-
-    /// The query's items, refusing names outside `allowed` with a 400 that lists each of them
-    /// (`QueryParameters`, for a route that reads no parameter or reads them its own way).
-    public func queryItems(allowed: Set<String>) throws -> [(name: String, value: String)] {
-        let items = try queryItems()
-        _ = try QueryParameters(items: items, allowed: allowed)
-        return items
-    }
-}
-
-/// Path parameters matched by the router.
-public struct PathParameters: Sendable {
-    public private(set) var integers: [(String, Int64)] = []
-    public private(set) var strings: [(String, String)] = []
-
-    public init() {}
-
-    mutating func add(_ name: String, integer: Int64) { integers.append((name, integer)) }
-    mutating func add(_ name: String, string: String) { strings.append((name, string)) }
-
-    /// A name the route's template does not have: a bug in the route table, answered 500 and
-    /// logged with the names, never a crash.
-    public struct Missing: Error, CustomStringConvertible {
-        public let name: String
-        public let known: [String]
-        public var description: String { "the route has no path parameter \(name) (it has \(known.joined(separator: ", ")))" }
-    }
-
-    public func int(_ name: String) throws -> Int64 {
-        guard let value = integers.first(where: { $0.0 == name })?.1 else {
-            throw Missing(name: name, known: integers.map(\.0) + strings.map(\.0))
-        }
-        return value
-    }
-
-    public func string(_ name: String) throws -> String {
-        guard let value = strings.first(where: { $0.0 == name })?.1 else {
-            throw Missing(name: name, known: integers.map(\.0) + strings.map(\.0))
-        }
-        return value
-    }
 }
 
 /// Percent-encoding of a path segment or query value: RFC 3986's unreserved characters stay.
@@ -119,8 +76,8 @@ public enum PercentEncoding {
     }
 }
 
-enum PercentDecoding {
-    static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
+package enum PercentDecoding {
+    package static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(text)
         }

@@ -1,22 +1,15 @@
 import Foundation
 import Glibc
 import Locks
-import Locks
 
 /// The HTTP server: one event loop per configured core, a worker pool for handlers, and
 /// graceful shutdown.
 public final class Server: Sendable {
     public let configuration: ServerConfiguration
-    public let router: Router
+    public let responder: any Responder
     public let metrics: ServerMetrics
-    /// Checks each routed request before its body is read; nil admits everyone (tests of the engine).
-    public var gate: RequestGate? {
-        get { running.withLock { $0.gate } }
-        set { running.withLock { $0.gate = newValue } }
-    }
     public var port: UInt16 { running.withLock { $0.port } }
     private struct Running {
-        var gate: RequestGate?
         var port: UInt16 = 0
         var loops: [EventLoop] = []
         var workers: WorkerPool?
@@ -25,10 +18,12 @@ public final class Server: Sendable {
     /// Loops whose thread has not ended yet.
     private let runningLoops = Monitor(0)
 
-    public init(configuration: ServerConfiguration, router: Router) {
+    /// `metrics` is made by the caller when its routes report them (`ServerMetrics(stripes:)` with
+    /// the configuration's `eventLoops`).
+    public init(configuration: ServerConfiguration, responder: any Responder, metrics: ServerMetrics? = nil) {
         self.configuration = configuration
-        self.router = router
-        self.metrics = ServerMetrics(stripes: configuration.eventLoops)
+        self.responder = responder
+        self.metrics = metrics ?? ServerMetrics(stripes: configuration.eventLoops)
     }
 
     /// Binds and starts the loops; returns at once. `port` tells the bound port (useful with 0).
@@ -36,7 +31,7 @@ public final class Server: Sendable {
         signal(SIGPIPE, SIG_IGN)
         Server.raiseOpenFileLimit()
         let workers = WorkerPool(threads: configuration.workerThreads, queueLimit: configuration.workerQueueLimit)
-        let context = ServerContext(configuration: configuration, router: router, workers: workers, metrics: metrics, gate: gate)
+        let context = ServerContext(configuration: configuration, responder: responder, workers: workers, metrics: metrics)
         var boundPort = configuration.port
         var loops: [EventLoop] = []
         for index in 0..<max(1, configuration.eventLoops) {

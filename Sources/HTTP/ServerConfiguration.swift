@@ -27,7 +27,6 @@ public struct ServerConfiguration: Sendable {
     /// Paths under these prefixes are logged with the rest replaced by `…` (secrets in URLs), and
     /// never echoed in an answer.
     public var accessLogRedactedPrefixes: [String] = []
-    public var cors = CORSPolicy()
     /// Responses at least this large are gzipped for clients that accept it.
     public var compressionThreshold = 1024
 
@@ -48,7 +47,7 @@ extension ServerConfiguration {
         ServerConfiguration.shownPath(path, redacting: accessLogRedactedPrefixes)
     }
 
-    static func shownPath(_ path: String, redacting prefixes: [String]) -> String {
+    package static func shownPath(_ path: String, redacting prefixes: [String]) -> String {
         guard let prefix = prefixes.first(where: { path.utf8.count > $0.utf8.count && path.hasPrefix($0) }) else { return path }
         return prefix + "…"
     }

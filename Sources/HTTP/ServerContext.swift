@@ -1,17 +1,15 @@
 /// What every event loop of one server shares.
 final class ServerContext: Sendable {
     let configuration: ServerConfiguration
-    /// The route table, as it was when the server started.
-    let router: Router.Table
+    /// What answers each request (the route table, in Insikt).
+    let responder: any Responder
     let workers: WorkerPool
     let metrics: ServerMetrics
     let parser: RequestHeadParser
-    let gate: RequestGate?
 
-    init(configuration: ServerConfiguration, router: Router, workers: WorkerPool, metrics: ServerMetrics, gate: RequestGate?) {
-        self.gate = gate
+    init(configuration: ServerConfiguration, responder: any Responder, workers: WorkerPool, metrics: ServerMetrics) {
         self.configuration = configuration
-        self.router = router.table
+        self.responder = responder
         self.workers = workers
         self.metrics = metrics
         self.parser = RequestHeadParser(maxRequestLine: configuration.maxRequestLine,

@@ -33,7 +33,7 @@ public final class ServerMetrics: Sendable {
         set { providers.withLock { $0 = newValue } }
     }
 
-    init(stripes: Int) {
+    public init(stripes: Int) {
         self.stripes = (0..<max(1, stripes)).map { _ in Stripe() }
     }
 

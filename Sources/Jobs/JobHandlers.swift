@@ -1,6 +1,7 @@
 import Events
 import HTTP
 import JSON
+import Routing
 
 /// `GET /jobs`, `GET /jobs/{id}`, `GET /jobs/{id}/log`, `DELETE /jobs/{id}`.
 public struct JobHandlers: Sendable {

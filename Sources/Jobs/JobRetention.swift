@@ -1,4 +1,5 @@
 import HTTP
+import Locks
 
 /// Deletes finished jobs older than the retention (`--jobs-retention DAYS`, at least one: jobs.md
 /// keeps a finished job at least 24 h) once an hour; their logs go with them.

@@ -2,6 +2,7 @@ import Citizens
 import Dates
 import Demand
 import HTTP
+import Routing
 
 /// `GET /imports/{import_id}/report`: one HTML page an analyst can open offline and print: the
 /// import's size and date, the percentile and demand charts, the demand table and the towns

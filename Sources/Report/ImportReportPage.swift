@@ -2,6 +2,7 @@ import Charts
 import Citizens
 import Dates
 import Demand
+import Routing
 
 /// The HTML of an import's report: self-contained (inline CSS and SVG), readable at a phone's
 /// width (the charts scale, the table scrolls sideways inside its box) and printable.

@@ -1,6 +1,7 @@
 import Access
 import HTTP
 import JSON
+import Routing
 
 /// Share links of an import's report: `POST`, `GET /imports/{import_id}/report/links`,
 /// `DELETE …/links/{link_id}` for keys, and `GET /shared/reports/{token}`, the page a link opens

@@ -4,6 +4,7 @@ import ArgumentParser
 import Events
 import Foundation
 import HTTP
+import Routing
 
 /// The table of `insikt serve`'s options (besides the database's, `DatabaseOptions`): each one's
 /// flag, variable, help, check and the configuration it sets, in one place.
@@ -40,7 +41,7 @@ enum ServeSettings {
         set: { $0.server.accessLog = $1 }, shown: { $0.server.accessLog.rawValue })
     static let corsOrigins = Setting<String>("cors-origins", "CORS_ORIGINS", "Comma-separated CORS origins, or * for any.",
                                              rule: "* or origins separated by commas", set: { configuration, value in
-        configuration.server.cors = value == "*" ? CORSPolicy() : CORSPolicy(allowedOrigins: Set(value.split(separator: ",").map(String.init)))
+        configuration.cors = value == "*" ? CORSPolicy() : CORSPolicy(allowedOrigins: Set(value.split(separator: ",").map(String.init)))
     }, shown: { _ in "*" })
 
     static let dbPoolSize = Setting<Int>("db-pool-size", "DB_POOL_SIZE", "Database connections in the pool.",

@@ -1,5 +1,6 @@
 @testable import Airports
 import HTTP
+import Routing
 import Testing
 
 /// The parsing of `near`, `within_km` and `cursor`, the cursor's round trip, and the Accept

@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import HTTP
 import Postgres
+import Routing
 import Testing
 import TestSupport
 
@@ -42,7 +43,7 @@ import TestSupport
         "DELETE /sources/{id:int}": "editor", "POST /sources/{id:int}/runs": "editor", "GET /sources/{id:int}/runs": "reader",
     ]
 
-    static var routes: [Route] { TestEnvironment.application.server.router.routes }
+    static var routes: [Route] { TestEnvironment.application.routes }
 
     /// A path that reaches the route: parameters filled with values of their type.
     static func path(_ template: String) -> String {

@@ -1,6 +1,7 @@
 import Airports
 import Foundation
 import Postgres
+import Routing
 import Testing
 import TestSupport
 

@@ -27,7 +27,7 @@ import TestSupport
                                       body: CitizenGenerator.body(generator.citizens(count: 3_000, links: 300)))
         let importId = try created.require(created.dataObject?.int("import_id"), "the import's id")
         // Every path of the route table, its parameters filled in, never asked before on this server.
-        let paths = Array(Set(application.server.router.routes.map { route in
+        let paths = Array(Set(application.routes.map { route in
             route.template.split(separator: "/").map { segment in
                 segment.hasPrefix("{") ? (segment.hasSuffix(":int}") ? "\(importId)" : "x") : String(segment)
             }.joined(separator: "/")

@@ -2,6 +2,7 @@ import App
 import Foundation
 import Glibc
 import Postgres
+import Routing
 import Testing
 import TestSupport
 

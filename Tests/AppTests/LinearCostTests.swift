@@ -4,6 +4,7 @@ import Citizens
 import Foundation
 import HTTP
 import JSON
+import Routing
 import Testing
 import TestSupport
 

@@ -14,7 +14,7 @@ import TestSupport
                 documented.insert("\(method.uppercased()) \(path)")
             }
         }
-        let served = Set(TestEnvironment.application.server.router.routes.map { route in
+        let served = Set(TestEnvironment.application.routes.map { route in
             let path = route.template.replacingOccurrences(of: ":int}", with: "}")
             return "\(route.method) \(path)"
         })

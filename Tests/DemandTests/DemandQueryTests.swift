@@ -1,5 +1,6 @@
 @testable import Demand
 import HTTP
+import Routing
 import Testing
 import Dates
 

@@ -1,4 +1,5 @@
 import Foundation
+import Routing
 import Testing
 import TestSupport
 
@@ -91,7 +92,7 @@ import TestSupport
     }
 
     @Test func aDisallowedOriginGetsNoCorsHeaders() throws {
-        let server = try TestServer.start { $0.cors = CORSPolicyFactory.only("https://allowed.example") }
+        let server = try TestServer.start(cors: CORSPolicyFactory.only("https://allowed.example"))
         defer { server.shutdown() }
         let preflight = try httpRequest(port: server.port, "OPTIONS", "/hello", headers: [
             ("Origin", "https://evil.example"), ("Access-Control-Request-Method", "GET"),

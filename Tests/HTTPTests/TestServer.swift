@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HTTP
+import Routing
 
 /// A server with routes made for exercising the engine, no database involved.
 enum TestServer {
@@ -82,7 +83,7 @@ enum TestServer {
     }
 
     /// A started server; `configure` adjusts the limits for one test.
-    static func start(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> Server {
+    static func start(cors: CORSPolicy = CORSPolicy(), _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> Server {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.host = "127.0.0.1"
@@ -90,10 +91,11 @@ enum TestServer {
         configuration.workerThreads = 4
         configure(&configuration)
         let router = makeRouter()
-        let server = Server(configuration: configuration, router: router)
-        router.add(.GET, "/metrics", access: .open, execution: .eventLoop) { [unowned server] _ in
-            Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(server.metrics.render().utf8))
+        let metrics = ServerMetrics(stripes: configuration.eventLoops)
+        router.add(.GET, "/metrics", access: .open, execution: .eventLoop) { _ in
+            Response(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(metrics.render().utf8))
         }
+        let server = Server(configuration: configuration, responder: RouterResponder(router: router, cors: cors), metrics: metrics)
         try server.start()
         return server
     }

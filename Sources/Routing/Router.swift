@@ -1,3 +1,4 @@
+import HTTP
 import Locks
 
 /// The route table as a trie of path segments. Fixed segments win over parameters; a segment that

@@ -1,3 +1,4 @@
+import HTTP
 import JSON
 
 /// A list's page as every list answers it: `{"data": [...], "next": link|null}`. The rows were

@@ -1,3 +1,4 @@
+import HTTP
 import JSON
 
 /// JSON request bodies: the media type check (415) and the reading, the same for every route.

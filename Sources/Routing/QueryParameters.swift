@@ -1,3 +1,5 @@
+import HTTP
+
 /// A query string read for a handler — the one reader every route uses: unknown names refused at
 /// once, each name given once, and a problem collected for every bad value so that one 400 names
 /// them all (`check()`), at most `HTTPError.maxListedErrors` of them and a count of the rest.
@@ -74,5 +76,15 @@ public struct QueryParameters {
             error.errorsOmitted = omitted
             throw error
         }
+    }
+}
+
+extension Request {
+    /// The query's items, refusing names outside `allowed` with a 400 that lists each of them
+    /// (`QueryParameters`, for a route that reads no parameter or reads them its own way).
+    public func queryItems(allowed: Set<String>) throws -> [(name: String, value: String)] {
+        let items = try queryItems()
+        _ = try QueryParameters(items: items, allowed: allowed)
+        return items
     }
 }

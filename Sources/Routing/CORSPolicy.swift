@@ -1,3 +1,5 @@
+import HTTP
+
 /// Cross-origin rules for browser front ends.
 public struct CORSPolicy: Sendable {
     /// nil allows any origin.

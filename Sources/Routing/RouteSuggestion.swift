@@ -1,3 +1,5 @@
+import HTTP
+
 /// The 404 for a path no route takes, with the path that was probably meant: `/airport/1` →
 /// `/airports/1`, `/airports/1/` → `/airports/1`, `/import` → `/imports`. Computed only for 404s.
 extension Router.Table {

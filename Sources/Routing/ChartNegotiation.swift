@@ -1,3 +1,5 @@
+import HTTP
+
 /// Endpoints that answer JSON or a chart: `Accept: image/svg+xml` or `?format=svg` asks for the
 /// chart; `?format=json` for JSON whatever Accept says.
 extension Request {

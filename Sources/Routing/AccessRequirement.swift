@@ -1,4 +1,6 @@
-/// What a route asks of its caller. The engine knows only "open" or "a named level"; the gate
+import HTTP
+
+/// What a route asks of its caller. The router knows only "open" or "a named level"; the gate
 /// the server is given (`RequestGate`) decides what a level means and who reaches it.
 public struct AccessRequirement: Sendable, Equatable, CustomStringConvertible {
     /// 0 is open; higher levels include the lower ones.

@@ -146,8 +146,10 @@ struct FileAirport {
     @Test func nearCombinesWithTheFiltersAndShowsDeletedOnlyWhenAsked() throws {
         try loadTheFile()
         let sfo = "near=37.61899948120117,-122.375"
+        // The file's OAK is the nearest OAK; another airport may take the code (schemathesis's
+        // random airports in a database used before, say), further away.
         let iata = try httpRequest(port: port, "GET", "/airports?\(sfo)&iata=OAK")
-        #expect(try iata.requireDataArray().compactMap { $0.int("id") } == [3453], "\(iata.summary)")
+        #expect(try iata.requireDataArray().first?.int("id") == 3453, "\(iata.summary)")
         let named = try httpRequest(port: port, "GET", "/airports?\(sfo)&within_km=83&q=county&country=United%20States")
         #expect(try named.requireDataArray().compactMap { $0.int("id") } == [8864, 11312, 8138, 7658])
 

@@ -67,7 +67,7 @@ struct DataAccess: Sendable {
             let connection = loop.local { LoopReplicas(configurations, loop: loop) }.connections[index]
             let verdict = ReplicaVerdict()
             connection.query(Replica.stateQuery, []) { outcome in
-                guard case let .success(result) = outcome, let state = Replica.state(of: result, row: 0, at: Replica.now()) else {
+                guard case let .success(result) = outcome, let state = try? Replica.state(of: result, row: 0, at: Replica.now()) else {
                     reads.replicas[index].rest()
                     return
                 }

@@ -22,9 +22,9 @@ final class Replica: Sendable {
     /// visible to superusers and members of pg_read_all_stats; without it, a WAL receiver's
     /// presence is taken for streaming).
     static let stateQuery = """
-        SELECT pg_is_in_recovery(),
-               coalesce(pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0'), 0)::bigint,
-               EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE coalesce(status, 'streaming') = 'streaming')
+        SELECT pg_is_in_recovery() AS in_recovery,
+               coalesce(pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0'), 0)::bigint AS replayed,
+               EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE coalesce(status, 'streaming') = 'streaming') AS streaming
         """
 
     let pool: PostgresPool
@@ -50,7 +50,7 @@ final class Replica: Sendable {
         guard now >= restUntil else { return nil }
         do {
             let result = try pool.withConnection { try $0.query(Replica.stateQuery) }
-            let state = Replica.state(of: result, row: 0, at: Replica.now())
+            let state = try Replica.state(of: result, row: 0, at: Replica.now())
             remember(state)
             return state
         } catch {
@@ -82,9 +82,11 @@ final class Replica: Sendable {
         }
     }
 
-    static func state(of result: PostgresResult, row: Int, at time: Double) -> State? {
-        guard result.rowCount > row, let replayed = result.int(row, 1) else { return nil }
-        return State(inRecovery: result.string(row, 0) == "t", streaming: result.string(row, 2) == "t",
+    static func state(of result: PostgresResult, row index: Int, at time: Double) throws -> State? {
+        guard result.rowCount > index else { return nil }
+        let row = result.row(index)
+        guard let replayed = try row.int("replayed") else { return nil }
+        return State(inRecovery: try row.bool("in_recovery") == true, streaming: try row.bool("streaming") == true,
                      replayed: ConsistencyToken(position: UInt64(max(0, replayed))), checkedAt: time)
     }
 

@@ -92,7 +92,8 @@ public final class ReplicaReads: Sendable {
     }
 
     private func currentPosition(_ connection: PostgresConnection) throws -> UInt64 {
-        UInt64(max(0, try connection.query("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint").int(0, 0) ?? 0))
+        let flushed = try connection.query("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint AS flushed")
+        return UInt64(max(0, try flushed.row(0).int("flushed") ?? 0))
     }
 
     /// How far behind the primary a replica that has replayed `replayed` is: the age of the

@@ -17,33 +17,60 @@ public struct Source: Sendable {
     public var updatedAt: String
     public var lastRun: SourceRun?
 
-    /// The columns `init(_:row:)` reads, of `sources s` with its latest run joined as `last`.
+    /// The columns the readers below read, of `sources s` with its latest run joined as `last`.
     static let columns = """
         s.id, s.name, s.url, s.kind, s.every_seconds, (SELECT coalesce(string_agg(h->>'name', E'\\n' ORDER BY n), '')
-            FROM jsonb_array_elements(s.headers) WITH ORDINALITY AS x(h, n)),
-        s.retries, s.enabled, \(timestamp("s.next_run_at")), s.consecutive_failures,
-        \(timestamp("s.created_at")), \(timestamp("s.updated_at")), last.*
+            FROM jsonb_array_elements(s.headers) WITH ORDINALITY AS x(h, n)) AS header_names,
+        s.retries, s.enabled, \(timestamp("s.next_run_at")) AS next_run_at, s.consecutive_failures,
+        \(timestamp("s.created_at")) AS created_at, \(timestamp("s.updated_at")) AS updated_at, last.*
         """
     static let latestRun = """
         LEFT JOIN LATERAL (SELECT \(SourceRun.columns) FROM source_runs r LEFT JOIN jobs j ON j.id = r.job_id
                            WHERE r.source_id = s.id ORDER BY r.id DESC LIMIT 1) last ON true
         """
-    static let ownColumnCount = 12
 
-    init(_ result: PostgresResult, row: Int = 0) {
-        id = result.int(row, 0) ?? 0
-        name = result.string(row, 1) ?? ""
-        url = result.string(row, 2) ?? ""
-        kind = result.string(row, 3) ?? ""
-        every = result.int(row, 4)
-        headerNames = (result.string(row, 5) ?? "").split(separator: "\n").map(String.init)
-        retries = result.int(row, 6) ?? 0
-        enabled = result.bool(row, 7) ?? false
-        nextRunAt = result.string(row, 8)
-        consecutiveFailures = result.int(row, 9) ?? 0
-        createdAt = result.string(row, 10) ?? ""
-        updatedAt = result.string(row, 11) ?? ""
-        lastRun = SourceRun(result, row: row, offset: Source.ownColumnCount)
+    /// The columns of `columns` in a result, found once.
+    struct Columns {
+        let id, name, url, kind, every, headerNames, retries, enabled, nextRunAt, consecutiveFailures, createdAt,
+            updatedAt: PostgresColumn
+        let lastRun: SourceRun.Columns
+
+        init(_ result: PostgresResult) throws {
+            id = try result.column("id"); name = try result.column("name"); url = try result.column("url")
+            kind = try result.column("kind"); every = try result.column("every_seconds")
+            headerNames = try result.column("header_names"); retries = try result.column("retries")
+            enabled = try result.column("enabled"); nextRunAt = try result.column("next_run_at")
+            consecutiveFailures = try result.column("consecutive_failures")
+            createdAt = try result.column("created_at"); updatedAt = try result.column("updated_at")
+            lastRun = try SourceRun.Columns(result)
+        }
+    }
+
+    /// The source of one row of `columns` (the first by default).
+    init(_ result: PostgresResult, row: Int = 0) throws {
+        self.init(result.row(row), try Columns(result))
+    }
+
+    /// The sources of every row of `columns`.
+    static func all(_ result: PostgresResult) throws -> [Source] {
+        let columns = try Columns(result)
+        return result.rows.map { Source($0, columns) }
+    }
+
+    init(_ row: PostgresRow, _ c: Columns) {
+        id = row.int(c.id) ?? 0
+        name = row.string(c.name) ?? ""
+        url = row.string(c.url) ?? ""
+        kind = row.string(c.kind) ?? ""
+        every = row.int(c.every)
+        headerNames = (row.string(c.headerNames) ?? "").split(separator: "\n").map(String.init)
+        retries = row.int(c.retries) ?? 0
+        enabled = row.bool(c.enabled) ?? false
+        nextRunAt = row.string(c.nextRunAt)
+        consecutiveFailures = row.int(c.consecutiveFailures) ?? 0
+        createdAt = row.string(c.createdAt) ?? ""
+        updatedAt = row.string(c.updatedAt) ?? ""
+        lastRun = SourceRun(row, c.lastRun)
     }
 
     public var location: String { "/sources/\(id)" }

@@ -21,7 +21,7 @@ public struct SourceRun: Sendable {
     public var result: String?
     public var problem: String?
 
-    /// The columns `init(_:row:offset:)` reads, of `source_runs r LEFT JOIN jobs j ON j.id = r.job_id`.
+    /// The columns the readers below read, of `source_runs r LEFT JOIN jobs j ON j.id = r.job_id`.
     /// A run whose job ended outside the source's work (cancelled, given up) takes its outcome
     /// and problem from the job.
     static let columns = """
@@ -32,26 +32,48 @@ public struct SourceRun: Sendable {
         r.http_status AS run_http_status, r.bytes AS run_bytes, r.rows AS run_rows, r.attempts AS run_attempts,
         r.result::text AS run_result, coalesce(r.problem, CASE WHEN r.outcome IS NULL THEN j.error END)::text AS run_problem
         """
-    static let columnCount = 15
+
+    /// The columns of `columns` in a result, found once.
+    struct Columns {
+        let id, sourceId, jobId, trigger, createdAt, startedAt, finishedAt, state, outcome, httpStatus, bytes, rows,
+            attempts, result, problem: PostgresColumn
+
+        init(_ result: PostgresResult) throws {
+            id = try result.column("run_id"); sourceId = try result.column("run_source_id")
+            jobId = try result.column("run_job_id"); trigger = try result.column("run_trigger")
+            createdAt = try result.column("run_created_at"); startedAt = try result.column("run_started_at")
+            finishedAt = try result.column("run_finished_at"); state = try result.column("run_state")
+            outcome = try result.column("run_outcome"); httpStatus = try result.column("run_http_status")
+            bytes = try result.column("run_bytes"); rows = try result.column("run_rows")
+            attempts = try result.column("run_attempts"); self.result = try result.column("run_result")
+            problem = try result.column("run_problem")
+        }
+    }
+
+    /// The runs of every row of `columns` (rows whose run columns are NULL left out).
+    static func all(_ result: PostgresResult) throws -> [SourceRun] {
+        let columns = try Columns(result)
+        return result.rows.compactMap { SourceRun($0, columns) }
+    }
 
     /// Nil when the run's columns are NULL (a source without runs, in a LEFT JOIN).
-    init?(_ result: PostgresResult, row: Int = 0, offset: Int = 0) {
-        guard let id = result.int(row, offset) else { return nil }
+    init?(_ row: PostgresRow, _ c: Columns) {
+        guard let id = row.int(c.id) else { return nil }
         self.id = id
-        sourceId = result.int(row, offset + 1) ?? 0
-        jobId = result.int(row, offset + 2)
-        trigger = result.string(row, offset + 3) ?? ""
-        createdAt = result.string(row, offset + 4) ?? ""
-        startedAt = result.string(row, offset + 5)
-        finishedAt = result.string(row, offset + 6)
-        state = result.string(row, offset + 7)
-        outcome = result.string(row, offset + 8)
-        httpStatus = result.int(row, offset + 9)
-        bytes = result.int(row, offset + 10) ?? 0
-        rows = result.int(row, offset + 11)
-        attempts = result.int(row, offset + 12) ?? 0
-        self.result = result.string(row, offset + 13)
-        problem = result.string(row, offset + 14)
+        sourceId = row.int(c.sourceId) ?? 0
+        jobId = row.int(c.jobId)
+        trigger = row.string(c.trigger) ?? ""
+        createdAt = row.string(c.createdAt) ?? ""
+        startedAt = row.string(c.startedAt)
+        finishedAt = row.string(c.finishedAt)
+        state = row.string(c.state)
+        outcome = row.string(c.outcome)
+        httpStatus = row.int(c.httpStatus)
+        bytes = row.int(c.bytes) ?? 0
+        rows = row.int(c.rows)
+        attempts = row.int(c.attempts) ?? 0
+        result = row.string(c.result)
+        problem = row.string(c.problem)
     }
 
     public func write(to w: inout JSONWriter) {

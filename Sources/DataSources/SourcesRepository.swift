@@ -27,7 +27,7 @@ public struct SourcesRepository: Sendable {
                 """, [change.name, change.url, change.kind?.rawValue, every.flatMap { $0 },
                       SourceChange.headersJSON(change.headers ?? []), change.retries ?? 3, change.enabled ?? true,
                       actor?.id, actor?.name])
-            return try source(connection, created.int(0, 0) ?? 0)!
+            return try source(connection, try created.row(0).int("id") ?? 0)!
         }
     }
 
@@ -37,7 +37,7 @@ public struct SourcesRepository: Sendable {
 
     private func source(_ connection: PostgresConnection, _ id: Int64) throws -> Source? {
         let result = try connection.query("SELECT \(Source.columns) FROM sources s \(Source.latestRun) WHERE s.id = $1", [id])
-        return result.rowCount == 1 ? Source(result) : nil
+        return result.rowCount == 1 ? try Source(result) : nil
     }
 
     /// By id, ids above `after`, at most `limit`.
@@ -47,7 +47,7 @@ public struct SourcesRepository: Sendable {
                 let result = try connection.query("""
                     SELECT \(Source.columns) FROM sources s \(Source.latestRun) WHERE s.id > $1 ORDER BY s.id LIMIT $2
                     """, [after ?? 0, limit])
-                return (0..<result.rowCount).map { Source(result, row: $0) }
+                return try Source.all(result)
             }
         }
     }
@@ -97,7 +97,7 @@ public struct SourcesRepository: Sendable {
                     SELECT \(SourceRun.columns) FROM source_runs r LEFT JOIN jobs j ON j.id = r.job_id
                     WHERE r.source_id = $1 AND r.id < $2 ORDER BY r.id DESC LIMIT $3
                     """, [id, before ?? Int64.max, limit])
-                return (0..<result.rowCount).compactMap { SourceRun(result, row: $0) }
+                return try SourceRun.all(result)
             }
         }
     }
@@ -131,9 +131,10 @@ public struct SourcesRepository: Sendable {
                 WHERE enabled AND every_seconds IS NOT NULL AND next_run_at <= now()
                 ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED
                 """, [limit])
+            let idColumn = try due.column("id")
             var queued = 0
-            for row in 0..<due.rowCount {
-                guard let id = due.int(row, 0) else { continue }
+            for row in due.rows {
+                guard let id = row.int(idColumn) else { continue }
                 // A run still under way (a long pull, or one asked for) takes this slot.
                 if try activeJob(connection, id) == nil {
                     _ = try enqueue(connection, id, trigger: "schedule", actor: nil)
@@ -154,7 +155,7 @@ public struct SourcesRepository: Sendable {
             SELECT r.job_id FROM source_runs r JOIN jobs j ON j.id = r.job_id
             WHERE r.source_id = $1 AND j.state IN ('queued', 'running') ORDER BY r.id DESC LIMIT 1
             """, [id])
-        return active.rowCount == 1 ? active.int(0, 0) : nil
+        return active.rowCount == 1 ? try active.row(0).int("job_id") : nil
     }
 
     private func enqueue(_ connection: PostgresConnection, _ id: Int64, trigger: String, actor: EventActor?) throws -> Job {
@@ -184,24 +185,27 @@ public struct SourcesRepository: Sendable {
         try pool.retrying {
             try pool.withConnection { connection in
                 let result = try connection.query("""
-                    SELECT r.id, s.id, s.url, s.kind, s.headers::text, s.retries, s.etag, s.last_modified, s.body_sha256,
-                        j.actor_id, j.actor_name
+                    SELECT r.id AS run_id, s.id AS source_id, s.url, s.kind, s.headers::text AS headers, s.retries, s.etag,
+                        s.last_modified, s.body_sha256, j.actor_id, j.actor_name
                     FROM source_runs r JOIN sources s ON s.id = r.source_id JOIN jobs j ON j.id = r.job_id
                     WHERE r.job_id = $1
                     """, [jobId])
-                guard result.rowCount == 1, let kind = result.string(0, 3).flatMap(SourceKind.init(rawValue:)) else { return nil }
+                guard result.rowCount == 1 else { return nil }
+                let row = result.row(0)
+                guard let kind = try row.string("kind").flatMap(SourceKind.init(rawValue:)) else { return nil }
                 var headers: [(name: String, value: String)] = []
-                if case let .array(items)? = try? JSONParser().parse(result.withBytes(0, 4) { Array($0) }) {
+                if case let .array(items)? = try? JSONParser().parse(try row.withBytes("headers") { Array($0) }) {
                     for case let .object(members) in items {
                         let name = members.first { $0.key == "name" }?.value.stringValue
                         let value = members.first { $0.key == "value" }?.value.stringValue
                         if let name, let value { headers.append((name, value)) }
                     }
                 }
-                return RunContext(runId: result.int(0, 0) ?? 0, sourceId: result.int(0, 1) ?? 0, url: result.string(0, 2) ?? "",
-                                  kind: kind, headers: headers, retries: Int(result.int(0, 5) ?? 0), etag: result.string(0, 6),
-                                  lastModified: result.string(0, 7), bodySHA256: result.string(0, 8),
-                                  actor: result.string(0, 9).map { EventActor(id: $0, name: result.string(0, 10) ?? "") })
+                let actorName = try row.string("actor_name") ?? ""
+                return RunContext(runId: try row.int("run_id") ?? 0, sourceId: try row.int("source_id") ?? 0, url: try row.string("url") ?? "",
+                                  kind: kind, headers: headers, retries: Int(try row.int("retries") ?? 0), etag: try row.string("etag"),
+                                  lastModified: try row.string("last_modified"), bodySHA256: try row.string("body_sha256"),
+                                  actor: try row.string("actor_id").map { EventActor(id: $0, name: actorName) })
             }
         }
     }
@@ -250,7 +254,7 @@ public struct SourcesRepository: Sendable {
         let result = try connection.query("""
             SELECT \(SourceRun.columns) FROM source_runs r LEFT JOIN jobs j ON j.id = r.job_id WHERE r.id = $1
             """, [context.runId])
-        guard let run = SourceRun(result) else { return }
+        guard let run = try SourceRun.all(result).first else { return }
         try EventOutbox.record(connection, type: "insikt.source.run.\(outcome.rawValue)", subject: "/sources/\(context.sourceId)",
                                aggregateType: "source", data: run.json, actor: context.actor)
     }
@@ -262,10 +266,10 @@ public struct SourcesRepository: Sendable {
     public func metricsText() throws -> String {
         try pool.withConnection { connection in
             let counts = try connection.query("""
-                SELECT source_id, outcome, count(*) FROM source_runs WHERE outcome IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+                SELECT source_id, outcome, count(*) AS runs FROM source_runs WHERE outcome IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
                 """)
             let successes = try connection.query("""
-                SELECT source_id, extract(epoch FROM max(finished_at))::double precision FROM source_runs
+                SELECT source_id, extract(epoch FROM max(finished_at))::double precision AS last_success FROM source_runs
                 WHERE outcome IN ('loaded', 'unchanged') GROUP BY 1 ORDER BY 1
                 """)
             var out = """
@@ -273,17 +277,19 @@ public struct SourcesRepository: Sendable {
                 # TYPE insikt_source_runs_total counter
 
                 """
-            for row in 0..<counts.rowCount {
-                out += "insikt_source_runs_total{source=\"\(counts.int(row, 0) ?? 0)\",outcome=\"\(counts.string(row, 1) ?? "")\"} \(counts.int(row, 2) ?? 0)\n"
+            let source = try counts.column("source_id"), outcome = try counts.column("outcome"), runs = try counts.column("runs")
+            for row in counts.rows {
+                out += "insikt_source_runs_total{source=\"\(row.int(source) ?? 0)\",outcome=\"\(row.string(outcome) ?? "")\"} \(row.int(runs) ?? 0)\n"
             }
             out += """
                 # HELP insikt_source_last_success_timestamp_seconds When each source last ended loaded or unchanged (Unix seconds).
                 # TYPE insikt_source_last_success_timestamp_seconds gauge
 
                 """
-            for row in 0..<successes.rowCount {
-                let seconds = successes.double(row, 1) ?? 0
-                out += "insikt_source_last_success_timestamp_seconds{source=\"\(successes.int(row, 0) ?? 0)\"} \(String(format: "%.3f", seconds))\n"
+            let successSource = try successes.column("source_id"), lastSuccess = try successes.column("last_success")
+            for row in successes.rows {
+                let seconds = row.double(lastSuccess) ?? 0
+                out += "insikt_source_last_success_timestamp_seconds{source=\"\(row.int(successSource) ?? 0)\"} \(String(format: "%.3f", seconds))\n"
             }
             return out
         }

@@ -24,30 +24,58 @@ struct DeliveryRecord {
 
     static let columns = """
         id, endpoint_id, event_id, event_type, status, attempts,
-        CASE WHEN status = 'pending' THEN \(timestamp("next_attempt_at")) END, \(timestamp("last_attempt_at")),
-        last_status_code, last_latency_ms, last_error, \(timestamp("created_at")), \(timestamp("completed_at")),
+        CASE WHEN status = 'pending' THEN \(timestamp("next_attempt_at")) END AS next_attempt_at,
+        \(timestamp("last_attempt_at")) AS last_attempt_at, last_status_code, last_latency_ms, last_error,
+        \(timestamp("created_at")) AS created_at, \(timestamp("completed_at")) AS completed_at,
         (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt, 'at', \(timestamp("a.started_at")),
                                                     'status_code', a.status_code, 'latency_ms', round(a.latency_ms::numeric, 3),
                                                     'error', a.error) ORDER BY a.id), '[]')::text
          FROM (SELECT * FROM webhook_delivery_attempts WHERE delivery_id = webhook_deliveries.id
-               ORDER BY id DESC LIMIT \(historyLimit)) a)
+               ORDER BY id DESC LIMIT \(historyLimit)) a) AS history
         """
 
-    init(_ result: PostgresResult, _ row: Int) {
-        id = result.int(row, 0) ?? 0
-        webhookId = result.int(row, 1) ?? 0
-        eventId = result.int(row, 2) ?? 0
-        eventType = result.string(row, 3) ?? ""
-        status = result.string(row, 4) ?? ""
-        attempts = result.int(row, 5) ?? 0
-        nextAttemptAt = result.string(row, 6)
-        lastAttemptAt = result.string(row, 7)
-        lastStatusCode = result.int(row, 8)
-        lastLatencyMs = result.double(row, 9)
-        lastError = result.string(row, 10)
-        createdAt = result.string(row, 11) ?? ""
-        completedAt = result.string(row, 12)
-        history = result.withBytes(row, 13) { Array($0) }
+    /// The columns of `columns` in a result, found once.
+    struct Columns {
+        let id, webhookId, eventId, eventType, status, attempts, nextAttemptAt, lastAttemptAt, lastStatusCode,
+            lastLatencyMs, lastError, createdAt, completedAt, history: PostgresColumn
+
+        init(_ result: PostgresResult) throws {
+            id = try result.column("id"); webhookId = try result.column("endpoint_id"); eventId = try result.column("event_id")
+            eventType = try result.column("event_type"); status = try result.column("status")
+            attempts = try result.column("attempts"); nextAttemptAt = try result.column("next_attempt_at")
+            lastAttemptAt = try result.column("last_attempt_at"); lastStatusCode = try result.column("last_status_code")
+            lastLatencyMs = try result.column("last_latency_ms"); lastError = try result.column("last_error")
+            createdAt = try result.column("created_at"); completedAt = try result.column("completed_at")
+            history = try result.column("history")
+        }
+    }
+
+    /// The delivery of one row of `columns` (the first by default).
+    init(_ result: PostgresResult, row: Int = 0) throws {
+        self.init(result.row(row), try Columns(result))
+    }
+
+    /// The deliveries of every row of `columns`.
+    static func all(_ result: PostgresResult) throws -> [DeliveryRecord] {
+        let columns = try Columns(result)
+        return result.rows.map { DeliveryRecord($0, columns) }
+    }
+
+    init(_ row: PostgresRow, _ c: Columns) {
+        id = row.int(c.id) ?? 0
+        webhookId = row.int(c.webhookId) ?? 0
+        eventId = row.int(c.eventId) ?? 0
+        eventType = row.string(c.eventType) ?? ""
+        status = row.string(c.status) ?? ""
+        attempts = row.int(c.attempts) ?? 0
+        nextAttemptAt = row.string(c.nextAttemptAt)
+        lastAttemptAt = row.string(c.lastAttemptAt)
+        lastStatusCode = row.int(c.lastStatusCode)
+        lastLatencyMs = row.double(c.lastLatencyMs)
+        lastError = row.string(c.lastError)
+        createdAt = row.string(c.createdAt) ?? ""
+        completedAt = row.string(c.completedAt)
+        history = row.withBytes(c.history) { Array($0) }
     }
 
     func write(to writer: inout JSONWriter) {

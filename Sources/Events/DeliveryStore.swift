@@ -81,10 +81,11 @@ struct DeliveryStore: Sendable {
                     WHERE w.id = b.endpoint_id
                     RETURNING b.n
                 )
-                SELECT (SELECT count(*) FROM inserted), coalesce((SELECT max(n) FROM advanced), 0)
+                SELECT (SELECT count(*) FROM inserted) AS inserted, coalesce((SELECT max(n) FROM advanced), 0) AS largest_batch
                 """, [batch])
         }
-        return (Int(result.int(0, 0) ?? 0), (result.int(0, 1) ?? 0) >= Int64(batch))
+        let row = result.row(0)
+        return (Int(try row.int("inserted") ?? 0), (try row.int("largest_batch") ?? 0) >= Int64(batch))
     }
 
     /// Claims up to `limit` deliveries for `lease` seconds, at most one per endpoint, fairly:
@@ -138,12 +139,15 @@ struct DeliveryStore: Sendable {
                 RETURNING d.id, d.endpoint_id, d.attempts, d.event_id, d.payload, t.url, t.secret, d.traceparent
                 """, [lease, limit])
         }
-        return (0..<result.rowCount).compactMap { row in
-            guard let id = result.int(row, 0), let endpointId = result.int(row, 1), let attempt = result.int(row, 2),
-                  let eventId = result.int(row, 3) else { return nil }
+        let id = try result.column("id"), endpointId = try result.column("endpoint_id"), attempt = try result.column("attempts"),
+            eventId = try result.column("event_id"), payload = try result.column("payload"), url = try result.column("url"),
+            secret = try result.column("secret"), traceparent = try result.column("traceparent")
+        return result.rows.compactMap { row in
+            guard let id = row.int(id), let endpointId = row.int(endpointId), let attempt = row.int(attempt),
+                  let eventId = row.int(eventId) else { return nil }
             return DeliveryJob(id: id, endpointId: endpointId, attempt: Int(attempt), eventId: eventId,
-                               payload: result.withBytes(row, 4) { Array($0) }, traceparent: result.string(row, 7), url: result.string(row, 5) ?? "",
-                               secret: result.string(row, 6) ?? "", lane: lane)
+                               payload: row.withBytes(payload) { Array($0) }, traceparent: row.string(traceparent),
+                               url: row.string(url) ?? "", secret: row.string(secret) ?? "", lane: lane)
         }
     }
 
@@ -246,18 +250,20 @@ struct DeliveryStore: Sendable {
     func backlog(top: Int) throws -> (top: [(endpoint: Int64, pending: Int64)], pending: Int64, breakersOpen: Int64, oldestDueSeconds: Double) {
         try pool.withConnection { connection in
             let totals = try connection.query("""
-                SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'),
-                       (SELECT count(*) FROM webhook_endpoints WHERE enabled AND breaker_until > now()),
+                SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending,
+                       (SELECT count(*) FROM webhook_endpoints WHERE enabled AND breaker_until > now()) AS breakers_open,
                        coalesce((SELECT extract(epoch FROM now() - min(d.next_attempt_at))::float8
                                  FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
-                                 WHERE d.status = 'pending' AND w.enabled AND d.next_attempt_at <= now()), 0)
+                                 WHERE d.status = 'pending' AND w.enabled AND d.next_attempt_at <= now()), 0) AS oldest_due_seconds
                 """)
             let heaviest = try connection.query("""
-                SELECT endpoint_id, count(*) FROM webhook_deliveries WHERE status = 'pending'
+                SELECT endpoint_id, count(*) AS pending FROM webhook_deliveries WHERE status = 'pending'
                 GROUP BY endpoint_id ORDER BY count(*) DESC, endpoint_id LIMIT $1
                 """, [top])
-            let rows = (0..<heaviest.rowCount).map { (heaviest.int($0, 0) ?? 0, heaviest.int($0, 1) ?? 0) }
-            return (rows, totals.int(0, 0) ?? 0, totals.int(0, 1) ?? 0, totals.double(0, 2) ?? 0)
+            let endpoint = try heaviest.column("endpoint_id"), pending = try heaviest.column("pending")
+            let rows = heaviest.rows.map { ($0.int(endpoint) ?? 0, $0.int(pending) ?? 0) }
+            let total = totals.row(0)
+            return (rows, try total.int("pending") ?? 0, try total.int("breakers_open") ?? 0, try total.double("oldest_due_seconds") ?? 0)
         }
     }
 

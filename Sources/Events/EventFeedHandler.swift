@@ -21,15 +21,11 @@ public struct EventFeedHandler: Sendable {
         }
         let stream = EventFeedHandler.wantsStream(request)
         connection.query(FeedQuery.sql, query.parameters) { [notifier] result in
-            let rows: PostgresResult
-            switch result {
-            case let .failure(error):
+            let horizon: Int64, head: Int64, events: [FeedEvent]
+            do { (horizon, head, events) = try FeedEvent.read(result.get()) } catch {
                 respond(.failure(error))
                 return
-            case let .success(value):
-                rows = value
             }
-            let (horizon, head, events) = FeedEvent.read(rows)
             if let after = query.after, after < horizon {
                 respond(.failure(FeedPage.gone(horizon: horizon)))
                 return

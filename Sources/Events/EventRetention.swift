@@ -23,9 +23,9 @@ public final class EventRetention: Sendable {
                      gone AS (DELETE FROM events WHERE id <= (SELECT through FROM cut) RETURNING id)
                 UPDATE events_horizon SET deleted_through = greatest(deleted_through, (SELECT max(id) FROM gone))
                 WHERE (SELECT max(id) FROM gone) IS NOT NULL
-                RETURNING (SELECT count(*) FROM gone)
+                RETURNING (SELECT count(*) FROM gone) AS deleted
                 """, [days])
-            return Int(result.rowCount > 0 ? result.int(0, 0) ?? 0 : 0)
+            return Int(result.rowCount > 0 ? try result.row(0).int("deleted") ?? 0 : 0)
         }
     }
 

@@ -8,19 +8,22 @@ struct FeedEvent {
     let subject: String
     let json: [UInt8]
 
-    /// The rows of `FeedQuery.sql` (or of a fetch with its first five columns): the horizon, the
-    /// newest position seen (0 when the query does not read it) and the events.
-    static func read(_ result: PostgresResult) -> (horizon: Int64, head: Int64, events: [FeedEvent]) {
+    /// The rows of `FeedQuery.sql` (or of `FeedHub.fetchSQL`): the horizon, the newest position
+    /// seen (0 from a query that does not read them) and the events.
+    static func read(_ result: PostgresResult) throws -> (horizon: Int64, head: Int64, events: [FeedEvent]) {
+        let horizonColumn = try result.column("deleted_through"), headColumn = try result.column("head")
+        let id = try result.column("id"), type = try result.column("type"), subject = try result.column("aggregateid"),
+            payload = try result.column("payload")
         var horizon: Int64 = 0
         var head: Int64 = 0
         var events: [FeedEvent] = []
         events.reserveCapacity(result.rowCount)
-        for row in 0..<result.rowCount {
-            horizon = result.int(row, 0) ?? 0
-            if result.columnCount > 5 { head = result.int(row, 5) ?? 0 }
-            guard let id = result.int(row, 1) else { continue }
-            events.append(FeedEvent(id: id, type: result.string(row, 2) ?? "", subject: result.string(row, 3) ?? "",
-                                    json: result.withBytes(row, 4) { Array($0) }))
+        for row in result.rows {
+            horizon = row.int(horizonColumn) ?? 0
+            head = row.int(headColumn) ?? 0
+            guard let id = row.int(id) else { continue }
+            events.append(FeedEvent(id: id, type: row.string(type) ?? "", subject: row.string(subject) ?? "",
+                                    json: row.withBytes(payload) { Array($0) }))
         }
         return (horizon, head, events)
     }

@@ -107,18 +107,17 @@ final class FeedHub {
         query.limit = FeedHub.batch
         connection.query(FeedQuery.sql, query.parameters) { [weak self] result in
             guard let self, reader.stream.isOpen else { return }
-            switch result {
-            case let .success(rows):
-                let (_, head, events) = FeedEvent.read(rows)
-                self.deliver(events, to: reader)
-                if events.count < FeedHub.batch {
-                    reader.cursor = max(reader.cursor, head)
-                    self.caughtUp(reader)
-                } else {
-                    self.catchUp(reader)
-                }
-            case .failure:
+            let head: Int64, events: [FeedEvent]
+            do { (_, head, events) = try FeedEvent.read(result.get()) } catch {
                 reader.stream.finish()  // the client resumes with Last-Event-ID
+                return
+            }
+            self.deliver(events, to: reader)
+            if events.count < FeedHub.batch {
+                reader.cursor = max(reader.cursor, head)
+                self.caughtUp(reader)
+            } else {
+                self.catchUp(reader)
             }
         }
     }
@@ -146,24 +145,26 @@ final class FeedHub {
         connection.query(FeedHub.fetchSQL, [cursor, FeedHub.batch]) { [weak self] result in
             guard let self else { return }
             self.fetching = false
-            switch result {
-            case let .success(rows):
-                let events = FeedEvent.read(rows).events
-                if forced && events.count < FeedHub.batch { self.anythingNew = false }
-                self.distribute(events)
-                if events.count == FeedHub.batch || self.fetchAgain {
-                    self.fetchAgain = false
-                    self.fetch()
-                }
-            case .failure:
+            let events: [FeedEvent]
+            do { events = try FeedEvent.read(result.get()).events } catch {
                 // The loop's connection retries on its own; try again shortly.
                 self.retryAt = self.loop.now + 0.5
                 self.loop.wakeUp(at: self.loop.now + 0.5)
+                return
+            }
+            if forced && events.count < FeedHub.batch { self.anythingNew = false }
+            self.distribute(events)
+            if events.count == FeedHub.batch || self.fetchAgain {
+                self.fetchAgain = false
+                self.fetch()
             }
         }
     }
 
-    static let fetchSQL = "SELECT 0::bigint, id, type, aggregateid, payload::text FROM events WHERE id > $1 ORDER BY id LIMIT $2"
+    static let fetchSQL = """
+        SELECT 0::bigint AS deleted_through, id, type, aggregateid, payload::text AS payload, 0::bigint AS head
+        FROM events WHERE id > $1 ORDER BY id LIMIT $2
+        """
 
     private func distribute(_ events: [FeedEvent]) {
         guard let last = events.last?.id else { return }

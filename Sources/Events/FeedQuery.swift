@@ -62,13 +62,13 @@ struct FeedQuery {
         filter.matches(type: type, subject: eventSubject)
     }
 
-    /// One round trip: where the feed starts (column 0 of every row), up to `limit` events after
-    /// the cursor that pass the filters (columns 1-4: id, type, subject, the CloudEvent text), and
-    /// the newest position this snapshot sees (column 5). Positions are taken in commit order, so
+    /// One round trip: where the feed starts (`deleted_through`, in every row), up to `limit` events
+    /// after the cursor that pass the filters (`id`, `type`, `aggregateid`: the subject, `payload`:
+    /// the CloudEvent text), and the newest position this snapshot sees (`head`). Positions are taken in commit order, so
     /// a reader that got fewer than `limit` events has seen everything up to that head: it goes on
     /// from there instead of scanning the same non-matching events again.
     static let sql = """
-        SELECT h.deleted_through, e.id, e.type, e.aggregateid, e.payload::text, h.head
+        SELECT h.deleted_through, e.id, e.type, e.aggregateid, e.payload::text AS payload, h.head
         FROM (SELECT deleted_through, (SELECT coalesce(max(id), 0) FROM events) AS head FROM events_horizon) h
         LEFT JOIN LATERAL (
             SELECT id, type, aggregateid, payload FROM events

@@ -22,33 +22,60 @@ public struct WebhookEndpoint: Sendable {
     public let createdAt: String
     public let updatedAt: String
 
-    /// The columns `init(_:_:)` reads, in order.
+    /// The columns the readers below read.
     static let columns = """
-        id, url, array_to_json(types)::text, description, enabled, disabled_reason, \(timestamp("failing_since")),
-        \(timestamp("created_at")), \(timestamp("updated_at")), array_to_json(subjects)::text,
-        (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = webhook_endpoints.id AND d.status = 'pending'),
-        consecutive_failures, CASE WHEN breaker_until > now() THEN \(timestamp("breaker_until")) END
+        id, url, array_to_json(types)::text AS types, description, enabled, disabled_reason,
+        \(timestamp("failing_since")) AS failing_since, \(timestamp("created_at")) AS created_at,
+        \(timestamp("updated_at")) AS updated_at, array_to_json(subjects)::text AS subjects,
+        (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = webhook_endpoints.id AND d.status = 'pending') AS pending,
+        consecutive_failures, CASE WHEN breaker_until > now() THEN \(timestamp("breaker_until")) END AS breaker_open_until
         """
 
-    init(_ result: PostgresResult, _ row: Int) {
-        id = result.int(row, 0) ?? 0
-        url = result.string(row, 1) ?? ""
-        types = WebhookEndpoint.strings(result, row, 2)
-        description = result.string(row, 3) ?? ""
-        enabled = result.bool(row, 4) ?? false
-        disabledReason = result.string(row, 5)
-        failingSince = result.string(row, 6)
-        createdAt = result.string(row, 7) ?? ""
-        updatedAt = result.string(row, 8) ?? ""
-        subjects = WebhookEndpoint.strings(result, row, 9)
-        pending = result.int(row, 10) ?? 0
-        consecutiveFailures = result.int(row, 11) ?? 0
-        breakerOpenUntil = result.string(row, 12)
+    /// The columns of `columns` in a result, found once.
+    struct Columns {
+        let id, url, types, description, enabled, disabledReason, failingSince, createdAt, updatedAt, subjects, pending,
+            consecutiveFailures, breakerOpenUntil: PostgresColumn
+
+        init(_ result: PostgresResult) throws {
+            id = try result.column("id"); url = try result.column("url"); types = try result.column("types")
+            description = try result.column("description"); enabled = try result.column("enabled")
+            disabledReason = try result.column("disabled_reason"); failingSince = try result.column("failing_since")
+            createdAt = try result.column("created_at"); updatedAt = try result.column("updated_at")
+            subjects = try result.column("subjects"); pending = try result.column("pending")
+            consecutiveFailures = try result.column("consecutive_failures"); breakerOpenUntil = try result.column("breaker_open_until")
+        }
+    }
+
+    /// The endpoint of one row of `columns` (the first by default).
+    init(_ result: PostgresResult, row: Int = 0) throws {
+        self.init(result.row(row), try Columns(result))
+    }
+
+    /// The endpoints of every row of `columns`.
+    static func all(_ result: PostgresResult) throws -> [WebhookEndpoint] {
+        let columns = try Columns(result)
+        return result.rows.map { WebhookEndpoint($0, columns) }
+    }
+
+    init(_ row: PostgresRow, _ c: Columns) {
+        id = row.int(c.id) ?? 0
+        url = row.string(c.url) ?? ""
+        types = WebhookEndpoint.strings(row, c.types)
+        description = row.string(c.description) ?? ""
+        enabled = row.bool(c.enabled) ?? false
+        disabledReason = row.string(c.disabledReason)
+        failingSince = row.string(c.failingSince)
+        createdAt = row.string(c.createdAt) ?? ""
+        updatedAt = row.string(c.updatedAt) ?? ""
+        subjects = WebhookEndpoint.strings(row, c.subjects)
+        pending = row.int(c.pending) ?? 0
+        consecutiveFailures = row.int(c.consecutiveFailures) ?? 0
+        breakerOpenUntil = row.string(c.breakerOpenUntil)
     }
 
     /// A JSON array of strings in a column.
-    static func strings(_ result: PostgresResult, _ row: Int, _ column: Int) -> [String] {
-        let json = result.withBytes(row, column) { Array($0) }
+    static func strings(_ row: PostgresRow, _ column: PostgresColumn) -> [String] {
+        let json = row.withBytes(column) { Array($0) }
         guard case let .array(items)? = try? JSONParser().parse(json) else { return [] }
         return items.compactMap(\.stringValue)
     }

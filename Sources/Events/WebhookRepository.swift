@@ -18,17 +18,17 @@ public struct WebhookRepository: Sendable {
                 RETURNING \(WebhookEndpoint.columns)
                 """, [url, PostgresArray(types), PostgresArray(subjects), description, secret])
         }
-        return (WebhookEndpoint(result, 0), secret)
+        return (try WebhookEndpoint(result), secret)
     }
 
     func list() throws -> [WebhookEndpoint] {
         let result = try pool.withConnection { try $0.query("SELECT \(WebhookEndpoint.columns) FROM webhook_endpoints ORDER BY id") }
-        return (0..<result.rowCount).map { WebhookEndpoint(result, $0) }
+        return try WebhookEndpoint.all(result)
     }
 
     func get(_ id: Int64) throws -> WebhookEndpoint? {
         let result = try pool.withConnection { try $0.query("SELECT \(WebhookEndpoint.columns) FROM webhook_endpoints WHERE id = $1", [id]) }
-        return result.rowCount == 1 ? WebhookEndpoint(result, 0) : nil
+        return result.rowCount == 1 ? try WebhookEndpoint(result) : nil
     }
 
     /// Applies the members given (nil: unchanged). Enabling clears why it was disabled and its
@@ -54,7 +54,7 @@ public struct WebhookRepository: Sendable {
                 """, [id, change.url, change.types.map(PostgresArray.init), change.description, change.enabled,
                       change.subjects.map(PostgresArray.init)])
         }
-        return result.rowCount == 1 ? WebhookEndpoint(result, 0) : nil
+        return result.rowCount == 1 ? try WebhookEndpoint(result) : nil
     }
 
     /// Deletes an endpoint and its deliveries; false when there is none.
@@ -72,7 +72,7 @@ public struct WebhookRepository: Sendable {
                 WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
                 ORDER BY id DESC LIMIT $4
                 """, [id, status, before, limit])
-            return (0..<result.rowCount).map { DeliveryRecord(result, $0) }
+            return try DeliveryRecord.all(result)
         }
     }
 
@@ -87,14 +87,14 @@ public struct WebhookRepository: Sendable {
     func retry(endpoint: Int64, delivery: Int64) throws -> Result<DeliveryRecord, RetryRefusal> {
         try pool.transaction { connection in
             let found = try connection.query("""
-                SELECT d.locked_until > now() AND d.status = 'pending', w.enabled
+                SELECT d.locked_until > now() AND d.status = 'pending' AS in_flight, w.enabled
                 FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
                 WHERE d.id = $1 AND d.endpoint_id = $2
                 FOR UPDATE OF d
                 """, [delivery, endpoint])
             guard found.rowCount == 1 else { return .failure(.noSuchDelivery) }
-            if found.bool(0, 0) == true { return .failure(.inFlight) }
-            if found.bool(0, 1) != true { return .failure(.endpointDisabled) }
+            if try found.row(0).bool("in_flight") == true { return .failure(.inFlight) }
+            if try found.row(0).bool("enabled") != true { return .failure(.endpointDisabled) }
             let result = try connection.query("""
                 UPDATE webhook_deliveries SET
                     attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
@@ -102,7 +102,7 @@ public struct WebhookRepository: Sendable {
                 WHERE id = $1
                 RETURNING \(DeliveryRecord.columns)
                 """, [delivery])
-            return .success(DeliveryRecord(result, 0))
+            return .success(try DeliveryRecord(result))
         }
     }
 }

@@ -279,9 +279,9 @@ public struct JobsRepository: Sendable {
     /// Inside the work's transaction: `failed`. Nil when done; else why it may not be.
     func fail(_ connection: PostgresConnection, jobId: Int64, server: String, problem: [UInt8], log: String) throws -> JobStop? {
         if try finish(connection, jobId: jobId, server: server, state: .failed, problem: problem, log: log) { return nil }
-        let current = try connection.query("SELECT cancel_requested AND state = 'running' AND locked_by = $2 FROM jobs WHERE id = $1",
+        let current = try connection.query("SELECT cancel_requested AND state = 'running' AND locked_by = $2 AS cancelled FROM jobs WHERE id = $1",
                                            [jobId, server])
-        return current.bool(0, 0) == true ? .cancelled : .leaseLost
+        return try current.row(0).bool("cancelled") == true ? .cancelled : .leaseLost
     }
 
     private func finish(jobId: Int64, server: String, state: JobState, problem: [UInt8]?, log: String) throws {

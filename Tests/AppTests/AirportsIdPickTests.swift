@@ -81,13 +81,24 @@ import TestSupport
 
         // Until the upload waits for the blocker's row.
         let watcher = try PostgresConnection(url: url)
-        let deadline = Date().addingTimeInterval(20)
-        while try watcher.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").int(0, 0) == 0 {
+        func lockWaits() throws -> Int64 {
+            try watcher.query("""
+                SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+                """).row(0).int("waiting") ?? 0
+        }
+        var deadline = Date().addingTimeInterval(20)
+        while try lockWaits() == 0 {
             guard Date() < deadline else { Issue.record("the upload never reached the held row"); break }
             Thread.sleep(forTimeInterval: 0.01)
         }
         let creates = Self.start((0..<3).map { _ in { answers.run("POST") { try httpRequest(port: port, "POST", "/airports", json: Self.sample) } } })
-        Thread.sleep(forTimeInterval: 0.3)
+        // Until every create has made its pick while the upload holds its rows: each has answered
+        // or waits for a lock (a wait besides the upload's own).
+        deadline = Date().addingTimeInterval(20)
+        while answers.answers.count + Int(max(0, try lockWaits() - 1)) < 3 {
+            guard Date() < deadline else { Issue.record("the creates neither answered nor waited: \(answers.answers.count) answered"); break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         try blocker.execute("ROLLBACK")
         upload.wait()
         creates.wait()

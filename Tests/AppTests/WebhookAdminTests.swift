@@ -30,9 +30,17 @@ import TestSupport
 
         let paused = try httpRequest(port: port, "PATCH", "/webhooks/\(id)", json: #"{"enabled": false, "description": "paused for now"}"#)
         #expect(paused.dataObject?["enabled"] as? Bool == false && paused.dataObject?.string("disabled_reason") != nil, "\(paused.summary)")
+        // Paused, it is not sent the next event. A witness endpoint, enabled, is fanned out past
+        // that event; the paused endpoint, which nothing holds, would have had its delivery made by
+        // the same fan-out, and nothing is sent without a delivery.
+        let witness = try WebhookReceiver()
+        defer { witness.stop() }
+        let witnessId = try WebhookTesting.create(port, url: witness.url()).id
         _ = try WebhookTesting.newImport(port)
-        Thread.sleep(forTimeInterval: 0.8)
+        #expect(try WebhookTesting.fannedOut(database))
+        #expect(try WebhookTesting.deliveries(port, id).isEmpty)
         #expect(receiver.requests.isEmpty)
+        #expect(try httpRequest(port: port, "DELETE", "/webhooks/\(witnessId)").status == 204)
         // Resumed, it gets what happened while it was paused.
         let resumed = try httpRequest(port: port, "PATCH", "/webhooks/\(id)", json: #"{"enabled": true, "types": null}"#)
         #expect(resumed.dataObject?["enabled"] as? Bool == true && resumed.dataObject?.isNull("disabled_reason") == true, "\(resumed.summary)")

@@ -77,8 +77,16 @@ import TestSupport
         })
         let delivery = try WebhookTesting.deliveries(app.port, webhook.id).first
         #expect(delivery?.string("status") == "failed" && delivery?.int("last_status_code") == 410 && delivery?.int("attempts") == 1)
+        // The next event is not sent to it. A witness endpoint, enabled, is fanned out past that
+        // event; the disabled endpoint, which nothing holds, would have had its delivery made by
+        // the same fan-out, and nothing is sent without a delivery.
+        let witness = try WebhookReceiver()
+        defer { witness.stop() }
+        _ = try WebhookTesting.create(app.port, url: witness.url())
         _ = try WebhookTesting.newImport(app.port)
-        Thread.sleep(forTimeInterval: 0.7)
+        #expect(try WebhookTesting.fannedOut(database))
+        let deliveries = try WebhookTesting.deliveries(app.port, webhook.id)
+        #expect(deliveries.count == 1 && deliveries.first?.string("status") == "failed", "\(deliveries)")
         #expect(receiver.requests.count == 1)
     }
 
@@ -118,7 +126,10 @@ import TestSupport
         let received = receiver.waitFor(2)
         #expect(received.count == 2 && received[0].headers["webhook-id"] == received[1].headers["webhook-id"])
         #expect(try WebhookTesting.eventually { try WebhookTesting.deliveries(second.port, webhook.id).first?.string("status") == "succeeded" })
-        Thread.sleep(forTimeInterval: 0.3)
+        // Every request is sent for a claim, which counts an attempt, and a succeeded delivery is
+        // never claimed again: two attempts mean these two requests were all.
+        let delivered = try WebhookTesting.deliveries(second.port, webhook.id)
+        #expect(delivered.count == 1 && delivered.first?.int("attempts") == 2, "\(delivered)")
         #expect(receiver.requests.count == 2)
     }
 
@@ -129,12 +140,21 @@ import TestSupport
         defer { database.drop() }
         let servers = [try WebhookTesting.start(database), try WebhookTesting.start(database)]
         defer { servers.forEach { $0.stop() } }
-        _ = try WebhookTesting.create(servers[0].port, url: receiver.url("/one"))
-        _ = try WebhookTesting.create(servers[1].port, url: receiver.url("/two"))
+        let one = try WebhookTesting.create(servers[0].port, url: receiver.url("/one"))
+        let two = try WebhookTesting.create(servers[1].port, url: receiver.url("/two"))
         let events = 12
         for i in 0..<events { _ = try WebhookTesting.newImport(servers[i % 2].port) }
-        let received = receiver.waitFor(2 * events)
-        Thread.sleep(forTimeInterval: 1)
+        // Every request is sent for a claim, which counts an attempt, and a succeeded delivery is
+        // never claimed again: once each endpoint's deliveries (one per event and endpoint) have
+        // succeeded, their attempts say how many requests there were, and no more can come.
+        var listed: [[[String: Any]]] = []
+        #expect(try WebhookTesting.eventually {
+            listed = try [one, two].map { try WebhookTesting.deliveries(servers[0].port, $0.id) }
+            return listed.allSatisfy { $0.count == events && $0.allSatisfy { $0.string("status") == "succeeded" } }
+        }, "\(listed)")
+        for deliveries in listed {
+            #expect(deliveries.map { $0.int("attempts") } == Array(repeating: 1, count: events), "each sent once: \(deliveries)")
+        }
         let all = receiver.requests
         #expect(all.count == 2 * events, "\(all.count) requests for \(2 * events) deliveries")
         for path in ["/one", "/two"] {
@@ -143,7 +163,6 @@ import TestSupport
             // Per endpoint, in position order.
             #expect(ids == ids.sorted(), "\(path): \(ids)")
         }
-        _ = received
     }
 
     @Test func typeFiltersChooseTheEventsAnEndpointGets() throws {
@@ -153,18 +172,28 @@ import TestSupport
         defer { database.drop() }
         let app = try WebhookTesting.start(database)
         defer { app.stop() }
-        _ = try WebhookTesting.create(app.port, url: receiver.url("/citizens"), types: ["insikt.citizen."])
-        _ = try WebhookTesting.create(app.port, url: receiver.url("/imports"), types: ["insikt.import.created", "insikt.nothing."])
-        _ = try WebhookTesting.create(app.port, url: receiver.url("/all"))
+        let citizens = try WebhookTesting.create(app.port, url: receiver.url("/citizens"), types: ["insikt.citizen."])
+        let imports = try WebhookTesting.create(app.port, url: receiver.url("/imports"), types: ["insikt.import.created", "insikt.nothing."])
+        let all = try WebhookTesting.create(app.port, url: receiver.url("/all"))
         let importId = try WebhookTesting.newImport(app.port)
         let patched = try httpRequest(port: app.port, "PATCH", "/imports/\(importId)/citizens/1", json: #"{"name": "Ann"}"#)
         #expect(patched.status == 200, "\(patched.summary)")
-        receiver.waitFor(4)
-        Thread.sleep(forTimeInterval: 0.5)
+        // Once both events are fanned out, every delivery they make exists; once none is pending,
+        // every request has been sent (a delivery succeeds only after its receiver answered).
+        #expect(try WebhookTesting.fannedOut(database))
+        let endpoints = [("/citizens", citizens.id), ("/imports", imports.id), ("/all", all.id)]
+        #expect(try WebhookTesting.eventually {
+            try endpoints.allSatisfy { try WebhookTesting.deliveries(app.port, $0.1).allSatisfy { $0.string("status") == "succeeded" } }
+        })
         func types(_ path: String) -> [String] { receiver.requests.filter { $0.path == path }.compactMap { $0.json?.string("type") } }
         #expect(types("/citizens") == ["insikt.citizen.updated"])
         #expect(types("/imports") == ["insikt.import.created"])
         #expect(types("/all") == ["insikt.import.created", "insikt.citizen.updated"])
+        for (path, id) in endpoints {
+            // The deliveries the server lists, newest first, match what was received.
+            let listed = try WebhookTesting.deliveries(app.port, id).compactMap { $0.string("event_type") }
+            #expect(listed.reversed() == types(path), "\(path): \(listed)")
+        }
     }
 
     @Test func aManualRetrySendsAFailedDeliveryAgain() throws {

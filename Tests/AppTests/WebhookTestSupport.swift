@@ -18,10 +18,17 @@ enum WebhookTesting {
         let url: String
 
         func drop() {
-            // The stopped applications' listeners notice the stop within half a second; the drop
-            // then does not make them report a lost database.
-            Thread.sleep(forTimeInterval: 0.6)
-            _ = try? PostgresConnection(url: TestEnvironment.databaseURL).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            // Once the stopped applications' events listeners have closed their connections (they
+            // notice the stop within half a second), the drop does not make them report a lost
+            // database. Their pools' idle connections it ends itself (WITH FORCE), and after the
+            // bound it goes ahead either way.
+            guard let connection = try? PostgresConnection(url: TestEnvironment.databaseURL) else { return }
+            _ = WebhookTesting.eventually(timeout: 5) {
+                (try? connection.query("""
+                    SELECT count(*) AS listeners FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN %'
+                    """, [name]).row(0).int("listeners")) == 0
+            }
+            _ = try? connection.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         }
     }
 
@@ -60,6 +67,20 @@ enum WebhookTesting {
         let listed = try httpRequest(port: port, "GET", "/webhooks/\(webhook)/deliveries\(query)")
         #expect(listed.status == 200, "\(listed.summary)")
         return try listed.requireDataArray()
+    }
+
+    /// True once the dispatcher has fanned every event out to every enabled endpoint of the
+    /// database (each endpoint's cursor has reached the newest event): from then on every
+    /// delivery those events make exists, and `deliveries` lists it. A test that proves an
+    /// endpoint is NOT sent something reads its deliveries after this, not after a pause.
+    static func fannedOut(_ database: Database, timeout: Double = 20) throws -> Bool {
+        let connection = try PostgresConnection(url: database.url)
+        return try eventually(timeout: timeout) {
+            try connection.query("""
+                SELECT coalesce(bool_and(fanned_out_through >= (SELECT coalesce(max(id), 0) FROM events)), false) AS done
+                FROM webhook_endpoints WHERE enabled
+                """).row(0).bool("done") == true
+        }
     }
 
     /// True once `check` holds, polling for up to `timeout` seconds.

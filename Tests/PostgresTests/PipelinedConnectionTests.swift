@@ -120,7 +120,12 @@ final class PollingOwner: PostgresSocketWatcher {
 
         let killer = try PostgresConnection(url: TestEnvironment.databaseURL)
         try killer.query("SELECT pg_terminate_backend($1::int)", [backend])
-        usleep(100_000)
+        // Until the backend has gone (a query sent before could still be answered by it).
+        let deadline = Date().addingTimeInterval(10)
+        while try killer.query("SELECT count(*) AS alive FROM pg_stat_activity WHERE pid = $1::int", [backend]).row(0).int("alive") != 0 {
+            guard Date() < deadline else { Issue.record("backend \(backend) still runs 10 s after pg_terminate_backend"); break }
+            usleep(10_000)
+        }
 
         var second: Result<PostgresResult, PostgresError>?
         owner.connection.query("SELECT pg_backend_pid()", []) { second = $0 }

@@ -39,7 +39,9 @@ public final class EventLoop: @unchecked Sendable {
     /// The earliest time a handler asked to be woken at (`wakeUp(at:)`).
     private var wakeAt = Double.infinity
     /// Messages from other threads, and whether the eventfd has been written since the last drain.
-    private let mailbox = Monitor<(messages: [Message], wakePending: Bool)>(([], false))
+    /// `ended` once the loop has stopped: its eventfd is closed then, and its number may be
+    /// another file's (a client's socket), so nothing may be written to it any more.
+    private let mailbox = Monitor<(messages: [Message], wakePending: Bool, ended: Bool)>(([], false, false))
     private(set) var draining = false
     private var liveConnections = 0
     /// Connections accepted in this turn: no event of the turn's batch is theirs.
@@ -130,12 +132,12 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Called from any thread.
     func post(_ message: Message) {
-        let wake = mailbox.withLock { mailbox in
+        mailbox.withLock { [wakeFD] mailbox in
+            guard !mailbox.ended else { return }
             mailbox.messages.append(message)
-            defer { mailbox.wakePending = true }
-            return !mailbox.wakePending
-        }
-        if wake {
+            guard !mailbox.wakePending else { return }
+            mailbox.wakePending = true
+            // Under the lock, so the loop cannot close the eventfd between the check and the write.
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
         }
@@ -185,6 +187,12 @@ public final class EventLoop: @unchecked Sendable {
         turnEndActions.removeAll()
         watchers.removeAll()
         locals.removeAll()
+        let unread = mailbox.withLock { mailbox in
+            mailbox.ended = true
+            defer { mailbox.messages = [] }
+            return mailbox.messages
+        }
+        _ = unread  // released here, outside the lock (a deinit may post)
         close(wakeFD)
         close(epfd)
     }

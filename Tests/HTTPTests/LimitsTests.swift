@@ -131,6 +131,32 @@ import TestSupport
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
+    /// A handler that answers after a forced shutdown posts to a loop that has ended. The loop's
+    /// eventfd is closed by then and its number may be a new file's (here: sockets of ours); the
+    /// answer must be dropped, not written there as 8 bytes of wake-up (seen as "400 Malformed
+    /// request line" on another server's connection that got the number).
+    @Test func anAnswerAfterTheLoopEndedIsWrittenNowhere() throws {
+        let server = try TestServer.start { $0.shutdownGrace = 0.2; $0.eventLoops = 1 }
+        let busy = try RawConnection(port: server.port)
+        try busy.send("GET /slow?s=1.5 HTTP/1.1\r\nHost: x\r\n\r\n")
+        usleep(200_000)  // for the loop to hand the request to a worker (as the graceful test does)
+        server.shutdown()  // forced after 0.2 s: the loop ends while the handler still sleeps
+        var ours: [(mine: Int32, peer: Int32)] = []
+        for _ in 0..<64 {
+            var fds: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0 else { break }
+            ours.append((fds[0], fds[1]))
+        }
+        defer { for pair in ours { close(pair.mine); close(pair.peer) } }
+        // The handler answers 1.5 s after it started; past that, its answer has been posted.
+        usleep(2_500_000)
+        for pair in ours {
+            // Bytes written to one end are read at the other.
+            var byte: UInt8 = 0
+            #expect(read(pair.mine, &byte, 1) < 0 && read(pair.peer, &byte, 1) < 0, "a socket of the test got bytes nobody sent")
+        }
+    }
+
     @Test func metricsCountRequestsByRouteAndStatus() throws {
         let server = try TestServer.start()
         defer { server.shutdown() }

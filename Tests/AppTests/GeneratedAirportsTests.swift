@@ -14,17 +14,10 @@ import TestSupport
         let real = try String(contentsOfFile: root + "/Tests/Fixtures/airports.csv", encoding: .utf8)
         let realMax = try #require(Self.ids(ofCSV: real).max())
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root + "/scripts/gen_airports.py", "200"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let run = spawnCapturing("python3", [root + "/scripts/gen_airports.py", "200"])
+        #expect(run.status == 0)
 
-        let generated = Self.ids(ofCSV: String(decoding: data, as: UTF8.self))
+        let generated = Self.ids(ofCSV: String(decoding: run.output, as: UTF8.self))
         #expect(generated.count == 200)
         #expect(Set(generated).count == 200)
         #expect((generated.min() ?? 0) > realMax * 1000, "generated ids from \(generated.min() ?? 0); the real file's end at \(realMax)")

@@ -319,16 +319,7 @@ import TestSupport
 
 /// zlib-format ("deflate") compression through zlib, independent of the server's code.
 func zlibCompress(_ input: [UInt8]) throws -> [UInt8] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sys,zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"]
-    let input_ = Pipe(), output = Pipe()
-    process.standardInput = input_
-    process.standardOutput = output
-    try process.run()
-    input_.fileHandleForWriting.write(Data(input))
-    try input_.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Array(data)
+    let run = spawnCapturing("python3", ["-c", "import sys,zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"], input: input)
+    guard run.status == 0 else { throw RawConnection.Failure(description: "python3's zlib exited \(run.status)") }
+    return run.output
 }

@@ -77,3 +77,66 @@ public func freePort() -> UInt16 {
     }
     return UInt16(bigEndian: address.sin_port)
 }
+
+/// Runs a program to completion with `input` on its standard input; returns its exit status and
+/// standard output. posix_spawn with close-on-exec socket pairs as pipes (made close-on-exec at
+/// once, so no other test's child inherits them): Foundation's `Process` closes descriptors it
+/// was handed, a hazard in a test process full of sockets.
+public func spawnCapturing(_ program: String, _ arguments: [String], input: [UInt8] = []) -> (status: Int32, output: [UInt8]) {
+    var toChild: [Int32] = [-1, -1], fromChild: [Int32] = [-1, -1]
+    let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+    guard socketpair(AF_UNIX, kind, 0, &toChild) == 0 else { return (-1, []) }
+    guard socketpair(AF_UNIX, kind, 0, &fromChild) == 0 else {
+        close(toChild[0]); close(toChild[1])
+        return (-1, [])
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+    let argv = ([program] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = withDefaultSignals { posix_spawnp(&pid, program, &actions, $0, argv, environ) }
+    close(toChild[0])
+    close(fromChild[1])
+    guard spawned == 0 else {
+        close(toChild[1]); close(fromChild[0])
+        return (-1, [])
+    }
+    // The input is written on a thread of its own, so a child that answers as it reads never
+    // waits on a full pipe while this thread waits on it.
+    let writeEnd = toChild[1]
+    var writer = pthread_t()
+    let box = Unmanaged.passRetained(InputBox(fd: writeEnd, bytes: input))
+    pthread_create(&writer, nil, { raw in
+        let box = Unmanaged<InputBox>.fromOpaque(raw!).takeRetainedValue()
+        var offset = 0
+        while offset < box.bytes.count {
+            let written = box.bytes[offset...].withUnsafeBytes { write(box.fd, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            offset += written
+        }
+        close(box.fd)
+        return nil
+    }, box.toOpaque())
+    var output: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(fromChild[0], &chunk, chunk.count)
+        if count > 0 { output.append(contentsOf: chunk[0..<count]) } else if count < 0 && errno == EINTR { continue } else { break }
+    }
+    close(fromChild[0])
+    pthread_join(writer, nil)
+    return (waitForExit(pid), output)
+}
+
+private final class InputBox {
+    let fd: Int32
+    let bytes: [UInt8]
+    init(fd: Int32, bytes: [UInt8]) {
+        self.fd = fd
+        self.bytes = bytes
+    }
+}

@@ -24,7 +24,7 @@ public struct AirportLinkHandlers: Sendable {
         try fields.requireComplete()
         var id: Int64?
         if case let .integer(given)? = fields[.id] { id = given }
-        return try stage(kind: "create", airportId: id, fields: fields, baseVersion: nil, origin: request.origin)
+        return try stage(kind: "create", airportId: id, fields: fields, baseVersion: nil, origin: request.eventOrigin)
     }
 
     /// `GET /airports/{id}/update?field=value`: 202 with the confirmation link.
@@ -35,7 +35,7 @@ public struct AirportLinkHandlers: Sendable {
         guard !fields.isEmpty else { throw HTTPError.badRequest("Name at least one field to change.") }
         try fields.requireNoNullRequired()
         let version = try AirportRequests.run(id) { try repository.liveVersion(id) }
-        return try stage(kind: "update", airportId: id, fields: fields, baseVersion: version, origin: request.origin)
+        return try stage(kind: "update", airportId: id, fields: fields, baseVersion: version, origin: request.eventOrigin)
     }
 
     private func stage(kind: String, airportId: Int64?, fields: AirportFields, baseVersion: Int64?, origin: EventOrigin?) throws -> Response {
@@ -77,7 +77,7 @@ public struct AirportLinkHandlers: Sendable {
     public func deleteFlag(_ request: Request) throws -> Response {
         let id = try request.parameters.int("id")
         _ = try request.queryItems(allowed: [])
-        let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, origin: request.origin) }
+        let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, origin: request.eventOrigin) }
         var response = Response.json(200, AirportJSON.single(result) { w in
             w.raw(",\"restore\":"); w.string("/airports/\(id)/restore")
         })
@@ -89,7 +89,7 @@ public struct AirportLinkHandlers: Sendable {
     public func restore(_ request: Request) throws -> Response {
         let id = try request.parameters.int("id")
         _ = try request.queryItems(allowed: [])
-        let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, origin: request.origin) }
+        let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, origin: request.eventOrigin) }
         return AirportRequests.airport(200, result)
     }
 }

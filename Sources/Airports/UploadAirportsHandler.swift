@@ -19,7 +19,7 @@ public struct UploadAirportsHandler: Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let result = try upload(contentType: request.headers["Content-Type"], expectedBytes: request.body.declaredLength,
-                                read: request.body.read, origin: request.origin)
+                                read: request.body.read, origin: request.eventOrigin)
         return .json(200, UploadAirportsHandler.resultJSON(result, envelope: true))
     }
 

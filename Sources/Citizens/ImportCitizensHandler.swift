@@ -18,7 +18,7 @@ public struct ImportCitizensHandler: Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let importId = try importCitizens(contentType: request.headers["Content-Type"], expectedBytes: request.body.declaredLength,
-                                          read: request.body.read, origin: request.origin)
+                                          read: request.body.read, origin: request.eventOrigin)
         var w = JSONWriter(capacity: 48)
         w.raw("{\"data\":{\"import_id\":"); w.int(importId); w.raw("}}")
         var response = Response.json(201, w.bytes)

@@ -18,7 +18,7 @@ public struct PatchCitizenHandler: Sendable {
         var validator = CitizenValidator()
         let patch = try validator.validatePatch(body)
         let citizen = try CitizenRequests.run(importId: importId, citizenId: citizenId) {
-            try repository.patch(importId: importId, citizenId: citizenId, patch, origin: request.origin)
+            try repository.patch(importId: importId, citizenId: citizenId, patch, origin: request.eventOrigin)
         }
         var w = JSONWriter(capacity: 512)
         w.raw("{\"data\":")

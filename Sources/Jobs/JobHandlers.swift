@@ -82,7 +82,7 @@ public struct JobHandlers: Sendable {
         _ = try request.queryItems(allowed: [])
         let id = try request.parameters.int("id")
         let caller = request.caller
-        let outcome = try repository.cancel(jobId: id, origin: request.origin) { job in
+        let outcome = try repository.cancel(jobId: id, origin: request.eventOrigin) { job in
             // No caller: auth is off, anyone may.
             guard let caller else { return }
             guard caller.has(.admin) || caller.id == job.origin?.actor?.id else {

@@ -25,7 +25,7 @@ public struct JobIntake: Sendable {
             try check(request.headers["Content-Type"])
             let (job, reused) = try repository.submit(kind: kind, contentType: request.headers["Content-Type"],
                                                       contentEncoding: request.headers["Content-Encoding"],
-                                                      origin: request.origin, idempotencyKey: key,
+                                                      origin: request.eventOrigin, idempotencyKey: key,
                                                       read: request.body.read)
             if !reused { wake() }
             var response = JobResponses.job(job, status: 202)

@@ -88,7 +88,7 @@ extension Request {
     }
 
     /// Where the changes it makes come from: its caller and its trace.
-    public var origin: EventOrigin {
+    public var eventOrigin: EventOrigin {
         EventOrigin(actor: caller, traceparent: trace.traceparent)
     }
 }

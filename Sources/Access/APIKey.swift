@@ -1,3 +1,4 @@
+import Identity
 /// A key as listed: everything but its secret, which is never stored.
 public struct APIKey: Sendable {
     public let id: String

@@ -1,5 +1,6 @@
 import Glibc
 import HTTP
+import Identity
 import Locks
 import Routing
 
@@ -17,7 +18,7 @@ public struct AccessGate: RequestGate {
 
     public func admit(_ head: RequestHead, route: Route) -> GateDecision {
         // Open routes, and share links, whose token their handler checks (AccessRequirement.shareLink).
-        if route.access.isOpen { return .admitted(nil, headers: []) }
+        guard let needed = route.access.role else { return .admitted(nil, headers: []) }
         guard cache.isLoaded else {
             let refusal = HTTPError.unavailable("The API keys are not loaded yet (is the database up?); try again shortly.", retryAfter: 2)
             return .refused(refusal.response, keyId: nil)
@@ -49,11 +50,11 @@ public struct AccessGate: RequestGate {
                                                     keySent: true), keyId: key.id)
         }
         key.lastUsed.store(Int64(now), ordering: .relaxed)
-        guard key.role.level >= route.access.level else {
-            return .refused(HTTPError(403, "This needs the \(route.access.name) role; the key \(key.id) has the \(key.role.rawValue) role.").response,
+        guard key.role >= needed else {
+            return .refused(HTTPError(403, "This needs the \(needed.rawValue) role; the key \(key.id) has the \(key.role.rawValue) role.").response,
                             keyId: key.id)
         }
-        let caller = Caller(id: key.id, name: key.name, level: key.role.level)
+        let caller = Actor(id: key.id, name: key.name, role: key.role)
         guard rateLimit > 0 else { return .admitted(caller, headers: []) }
         let outcome = key.bucket.withLock { $0.take(rate: rateLimit, now: monotonicNow()) }
         let burst = Int(2 * rateLimit)

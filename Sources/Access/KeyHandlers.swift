@@ -1,3 +1,4 @@
+import Identity
 import HTTP
 import JSON
 import Routing

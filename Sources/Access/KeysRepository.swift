@@ -1,3 +1,4 @@
+import Identity
 import Postgres
 
 /// All SQL of the api_keys table.

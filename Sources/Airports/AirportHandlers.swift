@@ -1,4 +1,3 @@
-import Events
 import HTTP
 import JSON
 import Postgres
@@ -47,7 +46,7 @@ public struct AirportHandlers: Sendable {
     public func create(_ request: Request) throws -> Response {
         let fields = try AirportFields.fromJSON(try AirportRequests.jsonBody(request), allowID: false)
         try fields.requireComplete()
-        let result = try AirportRequests.run { try repository.create(fields, actor: EventActor(request)) }
+        let result = try AirportRequests.run { try repository.create(fields, origin: request.eventOrigin) }
         var response = AirportRequests.airport(201, result)
         response.headers.add("Location", "/airports/\(result.id(0) ?? 0)")
         return response
@@ -66,7 +65,7 @@ public struct AirportHandlers: Sendable {
         fields.set(.id, .integer(id))
         try fields.requireComplete()
         let ifMatch = try AirportRequests.ifMatch(request)
-        let (result, created) = try AirportRequests.run(id) { try repository.replace(id, fields, ifMatch: ifMatch, actor: EventActor(request)) }
+        let (result, created) = try AirportRequests.run(id) { try repository.replace(id, fields, ifMatch: ifMatch, origin: request.eventOrigin) }
         var response = AirportRequests.airport(created ? 201 : 200, result)
         if created { response.headers.add("Location", "/airports/\(id)") }
         return response
@@ -78,14 +77,14 @@ public struct AirportHandlers: Sendable {
         let fields = try AirportFields.fromJSON(try AirportRequests.jsonBody(request), allowID: false)
         try fields.requireNoNullRequired()
         let ifMatch = try AirportRequests.ifMatch(request)
-        let result = try AirportRequests.run(id) { try repository.change(id, fields, ifMatch: ifMatch, actor: EventActor(request)) }
+        let result = try AirportRequests.run(id) { try repository.change(id, fields, ifMatch: ifMatch, origin: request.eventOrigin) }
         return AirportRequests.airport(200, result)
     }
 
     public func delete(_ request: Request) throws -> Response {
         let id = try request.parameters.int("id")
         let ifMatch = try AirportRequests.ifMatch(request)
-        try AirportRequests.run(id) { try repository.delete(id, ifMatch: ifMatch, actor: EventActor(request)) }
+        try AirportRequests.run(id) { try repository.delete(id, ifMatch: ifMatch, origin: request.eventOrigin) }
         return .empty(204)
     }
 }

@@ -1,5 +1,5 @@
-import Events
 import HTTP
+import Identity
 import JSON
 import Routing
 
@@ -24,7 +24,7 @@ public struct AirportLinkHandlers: Sendable {
         try fields.requireComplete()
         var id: Int64?
         if case let .integer(given)? = fields[.id] { id = given }
-        return try stage(kind: "create", airportId: id, fields: fields, baseVersion: nil, actor: EventActor(request))
+        return try stage(kind: "create", airportId: id, fields: fields, baseVersion: nil, origin: request.eventOrigin)
     }
 
     /// `GET /airports/{id}/update?field=value`: 202 with the confirmation link.
@@ -35,14 +35,14 @@ public struct AirportLinkHandlers: Sendable {
         guard !fields.isEmpty else { throw HTTPError.badRequest("Name at least one field to change.") }
         try fields.requireNoNullRequired()
         let version = try AirportRequests.run(id) { try repository.liveVersion(id) }
-        return try stage(kind: "update", airportId: id, fields: fields, baseVersion: version, actor: EventActor(request))
+        return try stage(kind: "update", airportId: id, fields: fields, baseVersion: version, origin: request.eventOrigin)
     }
 
-    private func stage(kind: String, airportId: Int64?, fields: AirportFields, baseVersion: Int64?, actor: EventActor?) throws -> Response {
+    private func stage(kind: String, airportId: Int64?, fields: AirportFields, baseVersion: Int64?, origin: EventOrigin?) throws -> Response {
         let token = ConfirmationToken.make()
         let fieldsJSON = String(decoding: fields.json.serialized, as: UTF8.self)
         let expires = try repository.stage(token: token, kind: kind, airportId: airportId, fields: fieldsJSON,
-                                           baseVersion: baseVersion, lifetime: lifetime, actor: actor)
+                                           baseVersion: baseVersion, lifetime: lifetime, origin: origin)
         var w = JSONWriter(capacity: 128)
         w.raw("{\"data\":{\"confirm\":"); w.string("/confirmations/\(token)")
         w.raw(",\"token\":"); w.string(token)
@@ -62,12 +62,12 @@ public struct AirportLinkHandlers: Sendable {
                 guard consume else { return Response.empty(200) }
                 let fields = try AirportFields.fromJSON(try JSONParser().parse(Array(staged.fieldsJSON.utf8)), allowID: true)
                 if staged.kind == "create" {
-                    let result = try repository.applyCreate(connection, fields, id: staged.airportId, actor: staged.actor)
+                    let result = try repository.applyCreate(connection, fields, id: staged.airportId, origin: staged.origin)
                     var response = AirportRequests.airport(201, result)
                     response.headers.add("Location", "/airports/\(result.id(0) ?? 0)")
                     return response
                 }
-                let result = try repository.applyUpdate(connection, staged.airportId!, fields, baseVersion: staged.baseVersion!, actor: staged.actor)
+                let result = try repository.applyUpdate(connection, staged.airportId!, fields, baseVersion: staged.baseVersion!, origin: staged.origin)
                 return AirportRequests.airport(200, result)
             }
         }
@@ -77,7 +77,7 @@ public struct AirportLinkHandlers: Sendable {
     public func deleteFlag(_ request: Request) throws -> Response {
         let id = try request.parameters.int("id")
         _ = try request.queryItems(allowed: [])
-        let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, actor: EventActor(request)) }
+        let result = try AirportRequests.run(id) { try repository.setDeleted(id, true, origin: request.eventOrigin) }
         var response = Response.json(200, AirportJSON.single(result) { w in
             w.raw(",\"restore\":"); w.string("/airports/\(id)/restore")
         })
@@ -89,7 +89,7 @@ public struct AirportLinkHandlers: Sendable {
     public func restore(_ request: Request) throws -> Response {
         let id = try request.parameters.int("id")
         _ = try request.queryItems(allowed: [])
-        let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, actor: EventActor(request)) }
+        let result = try AirportRequests.run(id) { try repository.setDeleted(id, false, origin: request.eventOrigin) }
         return AirportRequests.airport(200, result)
     }
 }

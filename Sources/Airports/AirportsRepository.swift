@@ -1,5 +1,6 @@
-import Events
+import Identity
 import JSON
+import Outbox
 import Postgres
 import Routing
 
@@ -27,7 +28,7 @@ public struct AirportsRepository: Sendable {
         public let fieldsJSON: String
         public let baseVersion: Int64?
         /// The key that staged it: the actor of the change when the link is followed.
-        public let actor: EventActor?
+        public let origin: EventOrigin?
     }
 
     let pool: PostgresPool
@@ -64,7 +65,7 @@ public struct AirportsRepository: Sendable {
     /// change keep their version; delete-flagged rows in the file are revived.
     /// One `insikt.airports.uploaded` event when rows changed, in the same transaction;
     /// `beforeCommit` runs last in it (a job records its success in the same commit).
-    public func upload(actor: EventActor?, beforeCommit: (PostgresConnection, UploadResult) throws -> Void = { _, _ in },
+    public func upload(origin: EventOrigin?, beforeCommit: (PostgresConnection, UploadResult) throws -> Void = { _, _ in },
                        _ produce: (CopyWriter) throws -> Int) throws -> UploadResult {
         try pool.transaction(retry: false) { connection in
             let result = try uploadRows(connection, produce)
@@ -74,7 +75,7 @@ public struct AirportsRepository: Sendable {
                 data.raw(",\"inserted\":"); data.int(result.inserted)
                 data.raw(",\"updated\":"); data.int(result.updated); data.raw("}")
                 try EventOutbox.record(connection, type: "insikt.airports.uploaded", subject: "/airports", aggregateType: "airports",
-                                       data: data.bytes, actor: actor)
+                                       data: data.bytes, origin: origin)
             }
             try beforeCommit(connection, result)
             return result
@@ -132,7 +133,7 @@ public struct AirportsRepository: Sendable {
     }
 
     /// The airport event of a change, with the airport after it (`{"id"}` when it is gone).
-    private func record(_ connection: PostgresConnection, _ change: String, id: Int64, row: AirportRows?, actor: EventActor?) throws {
+    private func record(_ connection: PostgresConnection, _ change: String, id: Int64, row: AirportRows?, origin: EventOrigin?) throws {
         var data = JSONWriter(capacity: 512)
         if let row {
             AirportJSON.write(row, row: 0, to: &data)
@@ -140,18 +141,18 @@ public struct AirportsRepository: Sendable {
             data.raw("{\"id\":"); data.int(id); data.raw("}")
         }
         try EventOutbox.record(connection, type: "insikt.airport.\(change)", subject: "/airports/\(id)", aggregateType: "airport",
-                               data: data.bytes, actor: actor)
+                               data: data.bytes, origin: origin)
     }
 
     /// A created airport's event, then the row.
-    private func created(_ connection: PostgresConnection, _ row: AirportRows, actor: EventActor?) throws -> AirportRows {
-        try record(connection, "created", id: row.id(0) ?? 0, row: row, actor: actor)
+    private func created(_ connection: PostgresConnection, _ row: AirportRows, origin: EventOrigin?) throws -> AirportRows {
+        try record(connection, "created", id: row.id(0) ?? 0, row: row, origin: origin)
         return row
     }
 
     /// An updated airport's event when the update changed it, then the row.
-    private func updated(_ connection: PostgresConnection, _ update: (row: AirportRows, changed: Bool), actor: EventActor?) throws -> AirportRows {
-        if update.changed { try record(connection, "updated", id: update.row.id(0) ?? 0, row: update.row, actor: actor) }
+    private func updated(_ connection: PostgresConnection, _ update: (row: AirportRows, changed: Bool), origin: EventOrigin?) throws -> AirportRows {
+        if update.changed { try record(connection, "updated", id: update.row.id(0) ?? 0, row: update.row, origin: origin) }
         return update.row
     }
 
@@ -288,8 +289,8 @@ public struct AirportsRepository: Sendable {
     // MARK: writes
 
     /// Creates an airport with an id the server picks. Returns the stored row.
-    public func create(_ fields: AirportFields, actor: EventActor?) throws -> AirportRows {
-        try pool.transaction { connection in try created(connection, try insertPickingId(connection, fields), actor: actor) }
+    public func create(_ fields: AirportFields, origin: EventOrigin?) throws -> AirportRows {
+        try pool.transaction { connection in try created(connection, try insertPickingId(connection, fields), origin: origin) }
     }
 
     private static let insertSQL: String = {
@@ -332,7 +333,7 @@ public struct AirportsRepository: Sendable {
     }
 
     /// PUT: replaces the whole record (reviving a delete-flagged one) or creates it with that id.
-    public func replace(_ id: Int64, _ fields: AirportFields, ifMatch: String?, actor: EventActor?) throws -> (AirportRows, created: Bool) {
+    public func replace(_ id: Int64, _ fields: AirportFields, ifMatch: String?, origin: EventOrigin?) throws -> (AirportRows, created: Bool) {
         try pool.transaction { connection in
             // A second round when another writer created the id between the look and the insert:
             // then this PUT replaces that record, as it would have a moment later.
@@ -344,12 +345,12 @@ public struct AirportsRepository: Sendable {
                     }
                 }
                 if current.rowCount == 0 {
-                    if let row = try insert(connection, fields, id: id) { return (try created(connection, row, actor: actor), true) }
+                    if let row = try insert(connection, fields, id: id) { return (try created(connection, row, origin: origin), true) }
                     continue
                 }
                 var complete = fields
                 for column in AirportColumn.allCases.dropFirst() where complete[column] == nil { complete.set(column, .null) }
-                return (try updated(connection, try update(connection, id, complete, reviving: true), actor: actor), false)
+                return (try updated(connection, try update(connection, id, complete, reviving: true), origin: origin), false)
             }
             // Created and deleted again by others each time: as a serialization failure the pool runs the PUT again.
             throw PostgresError(kind: .server, sqlState: "40001", message: "airport \(id) kept being created and deleted by other requests")
@@ -357,14 +358,14 @@ public struct AirportsRepository: Sendable {
     }
 
     /// PATCH (JSON merge patch): changes the given columns. Delete-flagged airports are gone (410).
-    public func change(_ id: Int64, _ fields: AirportFields, ifMatch: String?, actor: EventActor?) throws -> AirportRows {
+    public func change(_ id: Int64, _ fields: AirportFields, ifMatch: String?, origin: EventOrigin?) throws -> AirportRows {
         try pool.transaction { connection in
             let current = try connection.query("SELECT version, deleted_at IS NOT NULL AS deleted FROM airports WHERE id = $1 FOR UPDATE", [id])
             guard current.rowCount == 1 else { throw Failure.notFound }
             if try current.row(0).bool("deleted") == true { throw Failure.gone }
             let version = try current.row(0).int("version") ?? 0
             if let ifMatch, !ETag.matches(ifMatch, version: version) { throw Failure.preconditionFailed }
-            return try updated(connection, try update(connection, id, fields, reviving: false), actor: actor)
+            return try updated(connection, try update(connection, id, fields, reviving: false), origin: origin)
         }
     }
 
@@ -390,18 +391,18 @@ public struct AirportsRepository: Sendable {
     }
 
     /// DELETE: removes the record for good.
-    public func delete(_ id: Int64, ifMatch: String?, actor: EventActor?) throws {
+    public func delete(_ id: Int64, ifMatch: String?, origin: EventOrigin?) throws {
         try pool.transaction { connection in
             let current = try connection.query("SELECT version FROM airports WHERE id = $1 FOR UPDATE", [id])
             guard current.rowCount == 1 else { throw Failure.notFound }
             if let ifMatch, !ETag.matches(ifMatch, version: try current.row(0).int("version") ?? 0) { throw Failure.preconditionFailed }
             try connection.query("DELETE FROM airports WHERE id = $1", [id])
-            try record(connection, "deleted", id: id, row: nil, actor: actor)
+            try record(connection, "deleted", id: id, row: nil, origin: origin)
         }
     }
 
     /// Sets (`true`) or clears the delete flag; setting it twice changes nothing more.
-    public func setDeleted(_ id: Int64, _ deleted: Bool, actor: EventActor?) throws -> AirportRows {
+    public func setDeleted(_ id: Int64, _ deleted: Bool, origin: EventOrigin?) throws -> AirportRows {
         try pool.transaction { connection in
             let changed = try connection.query("""
                 UPDATE airports SET deleted_at = \(deleted ? "now()" : "NULL"), version = \(AirportsRepository.nextVersion), updated_at = now()
@@ -410,7 +411,7 @@ public struct AirportsRepository: Sendable {
                 """, [id])
             if changed.rowCount == 1 {
                 let row = try AirportRows(changed)
-                try record(connection, deleted ? "delete_flagged" : "restored", id: id, row: row, actor: actor)
+                try record(connection, deleted ? "delete_flagged" : "restored", id: id, row: row, origin: origin)
                 return row
             }
             let current = try connection.query("SELECT \(AirportsRepository.selectColumns) FROM airports WHERE id = $1", [id])
@@ -423,13 +424,13 @@ public struct AirportsRepository: Sendable {
 
     /// Stores a staged change under the hash of `token`; returns when it expires (RFC 3339).
     public func stage(token: String, kind: String, airportId: Int64?, fields: String, baseVersion: Int64?,
-                      lifetime: Int, actor: EventActor?) throws -> String {
+                      lifetime: Int, origin: EventOrigin?) throws -> String {
         try pool.transaction { connection in
             try connection.query("""
                 INSERT INTO airport_confirmations (token_hash, kind, airport_id, fields, base_version, expires_at, actor_id, actor_name)
                 VALUES (sha256(convert_to($1, 'UTF8')), $2, $3, $4::jsonb, $5, now() + $6 * interval '1 second', $7, $8)
                 RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS expires_at
-                """, [token, kind, airportId, fields, baseVersion, lifetime, actor?.id, actor?.name]).row(0).string("expires_at") ?? ""
+                """, [token, kind, airportId, fields, baseVersion, lifetime, origin?.actor?.id, origin?.actor?.name]).row(0).string("expires_at") ?? ""
         }
     }
 
@@ -460,7 +461,7 @@ public struct AirportsRepository: Sendable {
             let actorName = try row.string("actor_name")
             let staged = Staged(kind: try row.string("kind") ?? "", airportId: try row.int("airport_id"), fieldsJSON: try row.string("fields") ?? "",
                                 baseVersion: try row.int("base_version"),
-                                actor: try row.string("actor_id").map { EventActor(id: $0, name: actorName ?? "") })
+                                origin: try row.string("actor_id").map { EventOrigin(actor: Actor(id: $0, name: actorName ?? "")) })
             let value = try apply(staged, connection)
             if consume {
                 try connection.query("UPDATE airport_confirmations SET used_at = now() WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [token])
@@ -470,22 +471,22 @@ public struct AirportsRepository: Sendable {
     }
 
     /// A create staged by a link, applied inside `confirm`.
-    public func applyCreate(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?, actor: EventActor?) throws -> AirportRows {
-        guard let id else { return try created(connection, try insertPickingId(connection, fields), actor: actor) }
+    public func applyCreate(_ connection: PostgresConnection, _ fields: AirportFields, id: Int64?, origin: EventOrigin?) throws -> AirportRows {
+        guard let id else { return try created(connection, try insertPickingId(connection, fields), origin: origin) }
         guard let row = try insert(connection, fields, id: id) else {
             throw Failure.conflict("An airport with id \(id) exists already.")
         }
-        return try created(connection, row, actor: actor)
+        return try created(connection, row, origin: origin)
     }
 
     /// An update staged by a link, applied inside `confirm`: 409 when the airport changed since.
     public func applyUpdate(_ connection: PostgresConnection, _ id: Int64, _ fields: AirportFields, baseVersion: Int64,
-                            actor: EventActor?) throws -> AirportRows {
+                            origin: EventOrigin?) throws -> AirportRows {
         let current = try connection.query("SELECT version, deleted_at IS NOT NULL AS deleted FROM airports WHERE id = $1 FOR UPDATE", [id])
         guard current.rowCount == 1 else { throw Failure.conflict("The airport was removed since this update was staged.") }
         if try current.row(0).bool("deleted") == true { throw Failure.gone }
         guard try current.row(0).int("version") == baseVersion else { throw Failure.conflict("The airport changed since this update was staged.") }
-        return try updated(connection, try update(connection, id, fields, reviving: false), actor: actor)
+        return try updated(connection, try update(connection, id, fields, reviving: false), origin: origin)
     }
 }
 

@@ -1,5 +1,5 @@
-import Events
 import HTTP
+import Identity
 import JSON
 import Postgres
 
@@ -19,7 +19,7 @@ public struct UploadAirportsHandler: Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let result = try upload(contentType: request.headers["Content-Type"], expectedBytes: request.body.declaredLength,
-                                read: request.body.read, actor: EventActor(request))
+                                read: request.body.read, origin: request.eventOrigin)
         return .json(200, UploadAirportsHandler.resultJSON(result, envelope: true))
     }
 
@@ -63,7 +63,7 @@ public struct UploadAirportsHandler: Sendable {
 
     /// The one upload, of a request's body or of a job's stored one. `beforeCommit` runs inside
     /// the upload's transaction, last, with its result.
-    public func upload(contentType: String?, expectedBytes: Int64?, read: () throws -> [UInt8]?, actor: EventActor?,
+    public func upload(contentType: String?, expectedBytes: Int64?, read: () throws -> [UInt8]?, origin: EventOrigin?,
                        progress: Progress? = nil,
                        beforeCommit: (PostgresConnection, AirportsRepository.UploadResult) throws -> Void = { _, _ in })
         throws -> AirportsRepository.UploadResult {
@@ -76,7 +76,7 @@ public struct UploadAirportsHandler: Sendable {
         var textFailure: (line: Int, column: String, message: String)?
         var bytesRead: Int64 = 0
         return try AirportRequests.run {
-            try repository.upload(actor: actor, beforeCommit: beforeCommit) { writer in
+            try repository.upload(origin: origin, beforeCommit: beforeCommit) { writer in
                 func readText(_ step: () throws -> Void) throws {
                     guard textFailure == nil else { return }
                     do {

@@ -14,7 +14,7 @@ enum JobWorks {
         return [
             .import: { run in
                 _ = try citizens.importCitizens(
-                    contentType: run.contentType, expectedBytes: run.totalBytes, read: run.read, actor: run.actor,
+                    contentType: run.contentType, expectedBytes: run.totalBytes, read: run.read, origin: run.origin,
                     progress: { try run.progress(rows: $0, bytes: $1, fraction: $2, phase: $3) },
                     beforeCommit: { connection, importId in
                         try run.commit(connection, result: Array(#"{"import_id":\#(importId),"href":"/imports/\#(importId)"}"#.utf8))
@@ -22,7 +22,7 @@ enum JobWorks {
             },
             .airportsUpload: { run in
                 _ = try airports.upload(
-                    contentType: run.contentType, expectedBytes: run.totalBytes, read: run.read, actor: run.actor,
+                    contentType: run.contentType, expectedBytes: run.totalBytes, read: run.read, origin: run.origin,
                     progress: { try run.progress(rows: $0, bytes: $1, fraction: $2, phase: $3) },
                     beforeCommit: { connection, result in
                         try run.commit(connection, result: UploadAirportsHandler.resultJSON(result))

@@ -1,6 +1,7 @@
 import Locks
 import Foundation
 import HTTP
+import Identity
 import Postgres
 import Routing
 import Synchronization
@@ -183,7 +184,7 @@ public final class ReplicaReads: Sendable {
     /// After a write committed: the token of the primary's log position now (its commit is
     /// within it), remembered for the caller's key. nil when the primary cannot say (the
     /// answer then carries `ConsistencyToken.unknown`, which is not remembered).
-    func tokenAfterWrite(by caller: Caller?) -> ConsistencyToken? {
+    func tokenAfterWrite(by caller: Actor?) -> ConsistencyToken? {
         guard let position = try? primary.withConnection({ try currentPosition($0) }) else { return nil }
         let token = ConsistencyToken(position: position)
         if let key = caller?.id {

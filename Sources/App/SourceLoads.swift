@@ -1,7 +1,7 @@
 import Airports
 import Citizens
 import DataSources
-import Events
+import Identity
 import Postgres
 
 /// How a source's pulled body is loaded: the airports upload or the citizens import, the same
@@ -15,16 +15,16 @@ struct SourceLoads: SourceLoader {
         citizens = ImportCitizensHandler(repository: CitizensRepository(pool: pool))
     }
 
-    func load(kind: SourceKind, expectedBytes: Int64?, read: () throws -> [UInt8]?, actor: EventActor?,
+    func load(kind: SourceKind, expectedBytes: Int64?, read: () throws -> [UInt8]?, origin: EventOrigin?,
               progress: @escaping (Int, Int64, Double, String) throws -> Void,
               beforeCommit: (PostgresConnection, [UInt8]) throws -> Void) throws {
         // The kind says what the body is, whatever media type the publisher labels it with.
         switch kind {
         case .airports:
-            _ = try airports.upload(contentType: "text/csv", expectedBytes: expectedBytes, read: read, actor: actor, progress: progress,
+            _ = try airports.upload(contentType: "text/csv", expectedBytes: expectedBytes, read: read, origin: origin, progress: progress,
                                     beforeCommit: { connection, result in try beforeCommit(connection, UploadAirportsHandler.resultJSON(result)) })
         case .citizens:
-            _ = try citizens.importCitizens(contentType: "application/json", expectedBytes: expectedBytes, read: read, actor: actor,
+            _ = try citizens.importCitizens(contentType: "application/json", expectedBytes: expectedBytes, read: read, origin: origin,
                                             progress: progress, beforeCommit: { connection, importId in
                 try beforeCommit(connection, Array(#"{"import_id":\#(importId),"href":"/imports/\#(importId)"}"#.utf8))
             })

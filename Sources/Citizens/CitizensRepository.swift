@@ -1,7 +1,8 @@
-import Events
-import JSON
-import Postgres
 import Dates
+import Identity
+import JSON
+import Outbox
+import Postgres
 
 /// All SQL of the citizens domain. Every read is one range scan of the citizens primary key
 /// (import_id, citizen_id), so plans do not depend on statistics of freshly written rows.
@@ -24,7 +25,7 @@ public struct CitizensRepository: Sendable {
     /// writer it is given as it finds them (they stream into COPY); if it throws, nothing is stored.
     /// Its `insikt.import.created` event is written in the same transaction; `beforeCommit` runs
     /// last in it, with the import's id (a job records its success in the same commit).
-    public func createImport(actor: EventActor?, beforeCommit: (PostgresConnection, Int64) throws -> Void = { _, _ in },
+    public func createImport(origin: EventOrigin?, beforeCommit: (PostgresConnection, Int64) throws -> Void = { _, _ in },
                              _ produce: (_ store: (Citizen) throws -> Void) throws -> Void) throws -> Int64 {
         try pool.transaction { connection in
             let importId = try connection.query("INSERT INTO imports DEFAULT VALUES RETURNING import_id").row(0).int("import_id") ?? 0
@@ -54,7 +55,7 @@ public struct CitizensRepository: Sendable {
             var data = JSONWriter(capacity: 48)
             data.raw("{\"import_id\":"); data.int(importId); data.raw(",\"citizens\":"); data.int(stored); data.raw("}")
             try EventOutbox.record(connection, type: "insikt.import.created", subject: "/imports/\(importId)", aggregateType: "import",
-                                   data: data.bytes, actor: actor)
+                                   data: data.bytes, origin: origin)
             try beforeCommit(connection, importId)
             return importId
         }
@@ -146,7 +147,7 @@ public struct CitizensRepository: Sendable {
     /// Applies a patch in one transaction, keeping relatives symmetric. The import's row is locked
     /// first, so concurrent patches of one import run one after another.
     /// Its `insikt.citizen.updated` event is written in the same transaction.
-    public func patch(importId: Int64, citizenId: Int64, _ patch: CitizenPatch, actor: EventActor?) throws -> Citizen {
+    public func patch(importId: Int64, citizenId: Int64, _ patch: CitizenPatch, origin: EventOrigin?) throws -> Citizen {
         try pool.transaction { connection in
             let locked = try connection.query("SELECT 1 FROM imports WHERE import_id = $1 FOR UPDATE", [importId])
             guard locked.rowCount == 1 else { throw Failure.importNotFound }
@@ -207,7 +208,7 @@ public struct CitizensRepository: Sendable {
             }
             data.raw("]}")
             try EventOutbox.record(connection, type: "insikt.citizen.updated", subject: "/imports/\(importId)/citizens/\(citizenId)",
-                                   aggregateType: "citizen", data: data.bytes, actor: actor)
+                                   aggregateType: "citizen", data: data.bytes, origin: origin)
             return citizen
         }
     }

@@ -1,5 +1,5 @@
-import Events
 import HTTP
+import Identity
 import JSON
 import Postgres
 import Routing
@@ -18,7 +18,7 @@ public struct ImportCitizensHandler: Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let importId = try importCitizens(contentType: request.headers["Content-Type"], expectedBytes: request.body.declaredLength,
-                                          read: request.body.read, actor: EventActor(request))
+                                          read: request.body.read, origin: request.eventOrigin)
         var w = JSONWriter(capacity: 48)
         w.raw("{\"data\":{\"import_id\":"); w.int(importId); w.raw("}}")
         var response = Response.json(201, w.bytes)
@@ -35,7 +35,7 @@ public struct ImportCitizensHandler: Sendable {
     /// citizens stream from the parser through validation into COPY (a large import never exists
     /// as a whole tree of values), and any error rolls the transaction back. `beforeCommit` runs
     /// inside that transaction, last, with the new import's id.
-    public func importCitizens(contentType: String?, expectedBytes: Int64?, read: () throws -> [UInt8]?, actor: EventActor?,
+    public func importCitizens(contentType: String?, expectedBytes: Int64?, read: () throws -> [UInt8]?, origin: EventOrigin?,
                                progress: Progress? = nil,
                                beforeCommit: (PostgresConnection, Int64) throws -> Void = { _, _ in }) throws -> Int64 {
         try ImportCitizensHandler.checkContentType(contentType)
@@ -53,7 +53,7 @@ public struct ImportCitizensHandler: Sendable {
             if bytes.isEmpty { bytes = chunk } else { bytes.append(contentsOf: chunk) }
         }
         let bytesRead = Int64(bytes.count)
-        return try repository.createImport(actor: actor, beforeCommit: beforeCommit) { store in
+        return try repository.createImport(origin: origin, beforeCommit: beforeCommit) { store in
             var validator = CitizenValidator()
             var stored = 0
             let body: JSONParser.StreamedObject

@@ -1,4 +1,3 @@
-import Events
 import HTTP
 import JSON
 import Routing
@@ -19,7 +18,7 @@ public struct PatchCitizenHandler: Sendable {
         var validator = CitizenValidator()
         let patch = try validator.validatePatch(body)
         let citizen = try CitizenRequests.run(importId: importId, citizenId: citizenId) {
-            try repository.patch(importId: importId, citizenId: citizenId, patch, actor: EventActor(request))
+            try repository.patch(importId: importId, citizenId: citizenId, patch, origin: request.eventOrigin)
         }
         var w = JSONWriter(capacity: 512)
         w.raw("{\"data\":")

@@ -1,4 +1,3 @@
-import Events
 import Foundation
 import HTTP
 import Jobs
@@ -28,7 +27,7 @@ public struct SourceHandlers: Sendable {
         _ = try request.queryItems(allowed: [])
         let change = try SourceChange.parse(try request.jsonBody(limit: SourceHandlers.bodyLimit, maxDepth: 4), creating: true,
                                             checkURL: checkURL)
-        let source = try repository.create(change, actor: EventActor(request))
+        let source = try repository.create(change, origin: request.eventOrigin)
         var response = SourceHandlers.document(source, status: 201)
         response.headers.add("Location", source.location)
         return response
@@ -80,7 +79,7 @@ public struct SourceHandlers: Sendable {
         _ = try request.queryItems(allowed: [])
         let id = try request.parameters.int("id")
         let job: Job
-        switch try repository.startRun(id, actor: EventActor(request)) {
+        switch try repository.startRun(id, origin: request.eventOrigin) {
         case nil:
             throw SourceHandlers.noSource(id)
         case let .queued(queued)?:

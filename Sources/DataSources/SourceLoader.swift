@@ -1,4 +1,4 @@
-import Events
+import Identity
 import Postgres
 
 /// The domain's own upload or import, as a run hands it a pulled body. Implemented by the
@@ -8,7 +8,7 @@ public protocol SourceLoader: Sendable {
     /// import would have answered (nothing stored). `progress` gets rows, bytes read and the share
     /// done, and may throw to stop (a cancel). `beforeCommit` runs inside the transaction, last,
     /// with the result as JSON (`{"rows", "inserted", "updated"}` or `{"import_id", "href"}`).
-    func load(kind: SourceKind, expectedBytes: Int64?, read: () throws -> [UInt8]?, actor: EventActor?,
+    func load(kind: SourceKind, expectedBytes: Int64?, read: () throws -> [UInt8]?, origin: EventOrigin?,
               progress: @escaping (_ rows: Int, _ bytes: Int64, _ fraction: Double, _ phase: String) throws -> Void,
               beforeCommit: (PostgresConnection, _ result: [UInt8]) throws -> Void) throws
 }

@@ -1,4 +1,3 @@
-import Events
 import Foundation
 import HTTP
 import Jobs
@@ -101,7 +100,7 @@ public struct SourceWork: Sendable {
                 digest.update(piece)
                 read += Int64(piece.count)
                 return piece
-            }, actor: context.actor, progress: { done, bytesRead, fraction, phase in
+            }, origin: context.origin, progress: { done, bytesRead, fraction, phase in
                 rows = Int64(done)
                 try run.progress(rows: done, bytes: bytesRead, fraction: fraction, phase: phase)
             }, beforeCommit: { connection, result in

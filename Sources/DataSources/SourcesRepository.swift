@@ -1,7 +1,8 @@
 import Foundation
-import Events
+import Identity
 import Jobs
 import JSON
+import Outbox
 import Postgres
 
 /// All SQL of sources and their runs. A run's end is written in the transaction that ends its
@@ -17,7 +18,7 @@ public struct SourcesRepository: Sendable {
 
     // MARK: the resource
 
-    func create(_ change: SourceChange, actor: EventActor?) throws -> Source {
+    func create(_ change: SourceChange, origin: EventOrigin?) throws -> Source {
         try pool.transaction { connection in
             let every: Int64?? = change.every
             let created = try connection.query("""
@@ -26,7 +27,7 @@ public struct SourcesRepository: Sendable {
                 RETURNING id
                 """, [change.name, change.url, change.kind?.rawValue, every.flatMap { $0 },
                       SourceChange.headersJSON(change.headers ?? []), change.retries ?? 3, change.enabled ?? true,
-                      actor?.id, actor?.name])
+                      origin?.actor?.id, origin?.actor?.name])
             return try source(connection, try created.row(0).int("id") ?? 0)!
         }
     }
@@ -112,11 +113,11 @@ public struct SourcesRepository: Sendable {
     }
 
     /// A run of source `id` now (nil: no such source), or the one already under way.
-    func startRun(_ id: Int64, actor: EventActor?) throws -> Started? {
+    func startRun(_ id: Int64, origin: EventOrigin?) throws -> Started? {
         try pool.transaction { connection in
             guard try connection.query("SELECT 1 FROM sources WHERE id = $1 FOR UPDATE", [id]).rowCount == 1 else { return nil }
             if let existing = try activeJob(connection, id) { return .existing(existing) }
-            return .queued(try enqueue(connection, id, trigger: "request", actor: actor))
+            return .queued(try enqueue(connection, id, trigger: "request", origin: origin))
         }
     }
 
@@ -137,7 +138,7 @@ public struct SourcesRepository: Sendable {
                 guard let id = row.int(idColumn) else { continue }
                 // A run still under way (a long pull, or one asked for) takes this slot.
                 if try activeJob(connection, id) == nil {
-                    _ = try enqueue(connection, id, trigger: "schedule", actor: nil)
+                    _ = try enqueue(connection, id, trigger: "schedule", origin: nil)
                     queued += 1
                 }
                 try connection.query("""
@@ -158,8 +159,8 @@ public struct SourcesRepository: Sendable {
         return active.rowCount == 1 ? try active.row(0).int("job_id") : nil
     }
 
-    private func enqueue(_ connection: PostgresConnection, _ id: Int64, trigger: String, actor: EventActor?) throws -> Job {
-        let job = try jobs.enqueue(connection, kind: .source, actor: actor,
+    private func enqueue(_ connection: PostgresConnection, _ id: Int64, trigger: String, origin: EventOrigin?) throws -> Job {
+        let job = try jobs.enqueue(connection, kind: .source, origin: origin,
                                    log: "queued: a pull of source \(id) (\(trigger == "schedule" ? "its schedule" : "asked for"))")
         try connection.query("INSERT INTO source_runs (source_id, job_id, trigger) VALUES ($1, $2, $3)", [id, job.id, trigger])
         return job
@@ -178,7 +179,7 @@ public struct SourcesRepository: Sendable {
         var etag: String?
         var lastModified: String?
         var bodySHA256: String?
-        var actor: EventActor?
+        var origin: EventOrigin?
     }
 
     func runContext(jobId: Int64) throws -> RunContext? {
@@ -205,7 +206,7 @@ public struct SourcesRepository: Sendable {
                 return RunContext(runId: try row.int("run_id") ?? 0, sourceId: try row.int("source_id") ?? 0, url: try row.string("url") ?? "",
                                   kind: kind, headers: headers, retries: Int(try row.int("retries") ?? 0), etag: try row.string("etag"),
                                   lastModified: try row.string("last_modified"), bodySHA256: try row.string("body_sha256"),
-                                  actor: try row.string("actor_id").map { EventActor(id: $0, name: actorName) })
+                                  origin: try row.string("actor_id").map { EventOrigin(actor: Actor(id: $0, name: actorName)) })
             }
         }
     }
@@ -256,7 +257,7 @@ public struct SourcesRepository: Sendable {
             """, [context.runId])
         guard let run = try SourceRun.all(result).first else { return }
         try EventOutbox.record(connection, type: "insikt.source.run.\(outcome.rawValue)", subject: "/sources/\(context.sourceId)",
-                               aggregateType: "source", data: run.json, actor: context.actor)
+                               aggregateType: "source", data: run.json, origin: context.origin)
     }
 
     // MARK: metrics

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Locks
+import Outbox
 import Postgres
 import Synchronization
 

@@ -1,4 +1,4 @@
-import Events
+import Identity
 import JSON
 import Postgres
 
@@ -30,7 +30,7 @@ public struct Job: Sendable {
     public var startedAt: String?
     public var finishedAt: String?
     /// Who started it and the trace of the request that did.
-    public var actor: EventActor?
+    public var origin: EventOrigin?
     /// What a running job is doing now (`reading`, `storing`, `merging`), nil before and after.
     public var phase: String?
     /// JSON text, as stored.
@@ -88,8 +88,8 @@ public struct Job: Sendable {
         startedAt = row.string(c.startedAt)
         finishedAt = row.string(c.finishedAt)
         let (actorId, traceparent) = (row.string(c.actorId), row.string(c.traceparent))
-        actor = actorId == nil && traceparent == nil ? nil
-            : EventActor(id: actorId, name: actorId == nil ? nil : row.string(c.actorName) ?? "", traceparent: traceparent)
+        origin = actorId == nil && traceparent == nil ? nil
+            : EventOrigin(actor: actorId.map { Actor(id: $0, name: row.string(c.actorName) ?? "") }, traceparent: traceparent)
         phase = row.string(c.phase)
         result = row.string(c.result)
         error = row.string(c.error)
@@ -112,12 +112,12 @@ public struct Job: Sendable {
         w.raw(",\"finished_at\":"); if let finishedAt { w.string(finishedAt) } else { w.raw("null") }
         w.raw(",\"phase\":"); if let phase { w.string(phase) } else { w.raw("null") }
         w.raw(",\"actor\":")
-        if let id = actor?.id {
-            w.raw("{\"id\":"); w.string(id); w.raw(",\"name\":"); w.string(actor?.name ?? ""); w.raw("}")
+        if let actor = origin?.actor {
+            w.raw("{\"id\":"); w.string(actor.id); w.raw(",\"name\":"); w.string(actor.name); w.raw("}")
         } else {
             w.raw("null")
         }
-        w.raw(",\"traceparent\":"); if let traceparent = actor?.traceparent { w.string(traceparent) } else { w.raw("null") }
+        w.raw(",\"traceparent\":"); if let traceparent = origin?.traceparent { w.string(traceparent) } else { w.raw("null") }
         w.raw(",\"cancel_requested\":"); w.raw(cancelRequested ? "true" : "false")
         w.raw(",\"result\":"); w.raw(result ?? "null")
         w.raw(",\"error\":"); w.raw(error ?? "null")

@@ -1,12 +1,11 @@
-import Events
 import HTTP
+import Identity
 import JSON
 import Routing
 
 /// `GET /jobs`, `GET /jobs/{id}`, `GET /jobs/{id}/log`, `DELETE /jobs/{id}`.
 public struct JobHandlers: Sendable {
     let repository: JobsRepository
-    static let adminLevel = 3
 
     public init(repository: JobsRepository) {
         self.repository = repository
@@ -83,10 +82,10 @@ public struct JobHandlers: Sendable {
         _ = try request.queryItems(allowed: [])
         let id = try request.parameters.int("id")
         let caller = request.caller
-        let outcome = try repository.cancel(jobId: id, actor: EventActor(request)) { job in
+        let outcome = try repository.cancel(jobId: id, origin: request.eventOrigin) { job in
             // No caller: auth is off, anyone may.
             guard let caller else { return }
-            guard caller.level >= JobHandlers.adminLevel || caller.id == job.actor?.id else {
+            guard caller.has(.admin) || caller.id == job.origin?.actor?.id else {
                 throw HTTPError(403, "Only the key that started job \(id), or an admin key, may cancel it.")
             }
         }

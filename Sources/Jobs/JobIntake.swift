@@ -1,7 +1,7 @@
-import Events
 import Foundation
 import HTTP
 import JSON
+import Routing
 
 /// `Prefer: respond-async` on a POST that a job can do (RFC 7240): the body goes into
 /// PostgreSQL and the answer is `202` with the job; without it the route's own handler answers.
@@ -25,7 +25,7 @@ public struct JobIntake: Sendable {
             try check(request.headers["Content-Type"])
             let (job, reused) = try repository.submit(kind: kind, contentType: request.headers["Content-Type"],
                                                       contentEncoding: request.headers["Content-Encoding"],
-                                                      actor: EventActor(request), idempotencyKey: key,
+                                                      origin: request.eventOrigin, idempotencyKey: key,
                                                       read: request.body.read)
             if !reused { wake() }
             var response = JobResponses.job(job, status: 202)

@@ -1,4 +1,4 @@
-import Events
+import Identity
 import Foundation
 import Postgres
 import Locks
@@ -26,7 +26,7 @@ public final class JobRun: Sendable {
     /// The request's Content-Type; the body is stored inflated.
     public let contentType: String?
     public let totalBytes: Int64
-    public let actor: EventActor?
+    public let origin: EventOrigin?
     let repository: JobsRepository
     let server: String
 
@@ -47,7 +47,7 @@ public final class JobRun: Sendable {
         kind = job.kind
         self.contentType = contentType
         totalBytes = job.bytesTotal
-        actor = job.actor
+        origin = job.origin
         self.repository = repository
         self.server = server
     }

@@ -1,6 +1,7 @@
-import Events
 import HTTP
+import Identity
 import JSON
+import Outbox
 import Postgres
 
 /// All SQL of jobs. Every change of state is an UPDATE whose WHERE names the state it leaves (a
@@ -22,18 +23,18 @@ public struct JobsRepository: Sendable {
     /// transaction: a body that breaks off leaves no job). With an `idempotencyKey` the same key
     /// of the same actor within 24 h answers the job it made (`reused`), or a 409 when the body
     /// or the kind differs.
-    public func submit(kind: JobKind, contentType: String?, contentEncoding: String?, actor: EventActor?,
+    public func submit(kind: JobKind, contentType: String?, contentEncoding: String?, origin: EventOrigin?,
                        idempotencyKey: String?, read: () throws -> [UInt8]?) throws -> (job: Job, reused: Bool) {
         try pool.transaction(retry: false) { connection in
             if let idempotencyKey {
                 // Two requests with one key at once: the second waits for the first to commit.
                 try connection.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))",
-                                     [(actor?.id ?? "") + "\u{1}" + idempotencyKey])
+                                     [(origin?.actor?.id ?? "") + "\u{1}" + idempotencyKey])
                 let earlier = try connection.query("""
                     SELECT \(Job.columns), body_sha256 FROM jobs
                     WHERE actor_id IS NOT DISTINCT FROM $1 AND idempotency_key = $2 AND created_at > now() - interval '24 hours'
                     ORDER BY id DESC LIMIT 1
-                    """, [actor?.id, idempotencyKey])
+                    """, [origin?.actor?.id, idempotencyKey])
                 if earlier.rowCount == 1 {
                     let job = try Job(earlier)
                     let digest = BodyDigest()
@@ -48,7 +49,7 @@ public struct JobsRepository: Sendable {
             let id = try connection.query("""
                 INSERT INTO jobs (kind, content_type, content_encoding, actor_id, actor_name, idempotency_key, traceparent)
                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
-                """, [kind.rawValue, contentType, contentEncoding, actor?.id, actor?.name, idempotencyKey, actor?.traceparent]).row(0).int("id") ?? 0
+                """, [kind.rawValue, contentType, contentEncoding, origin?.actor?.id, origin?.actor?.name, idempotencyKey, origin?.traceparent]).row(0).int("id") ?? 0
             let digest = BodyDigest()
             var pending: [UInt8] = []
             var seq: Int32 = 0
@@ -72,17 +73,17 @@ public struct JobsRepository: Sendable {
             let job = try Job(row)
             try changed(connection, job, log: "queued: \(total) bytes of \(contentType ?? "a body without Content-Type")"
                         + (contentEncoding.map { " (sent with Content-Encoding \($0), stored inflated)" } ?? "")
-                        + (job.actor?.traceparent.map { ", trace \(TraceContext(traceparent: $0)?.traceId ?? $0)" } ?? ""))
+                        + (job.origin?.traceparent.map { ", trace \(TraceContext(traceparent: $0)?.traceId ?? $0)" } ?? ""))
             return (job, false)
         }
     }
 
     /// Inside the caller's transaction: a new queued job without a body (a source's pull), with
     /// its `insikt.job.queued` event. Wake the runners after the commit.
-    public func enqueue(_ connection: PostgresConnection, kind: JobKind, actor: EventActor?, log: String) throws -> Job {
+    public func enqueue(_ connection: PostgresConnection, kind: JobKind, origin: EventOrigin?, log: String) throws -> Job {
         let row = try connection.query("""
             INSERT INTO jobs (kind, actor_id, actor_name, traceparent) VALUES ($1, $2, $3, $4) RETURNING \(Job.columns)
-            """, [kind.rawValue, actor?.id, actor?.name, actor?.traceparent])
+            """, [kind.rawValue, origin?.actor?.id, origin?.actor?.name, origin?.traceparent])
         let job = try Job(row)
         try changed(connection, job, log: log)
         return job
@@ -171,13 +172,13 @@ public struct JobsRepository: Sendable {
     }
 
     /// Cancels a job if `allowed` says the caller may (it throws the refusal); nil: no such job.
-    public func cancel(jobId: Int64, actor: EventActor?, allowed: (Job) throws -> Void) throws -> CancelOutcome? {
+    public func cancel(jobId: Int64, origin: EventOrigin?, allowed: (Job) throws -> Void) throws -> CancelOutcome? {
         try pool.transaction { connection in
             let current = try connection.query("SELECT \(Job.columns) FROM jobs WHERE id = $1 FOR UPDATE", [jobId])
             guard current.rowCount == 1 else { return nil }
             let job = try Job(current)
             try allowed(job)
-            let who = actor?.id.map { "\(actor?.name ?? "") (\($0))" } ?? "a caller without key"
+            let who = origin?.actor.map { "\($0.name) (\($0.id))" } ?? "a caller without key"
             switch job.state {
             case .succeeded, .failed, .cancelled:
                 return .finished(job)
@@ -187,7 +188,7 @@ public struct JobsRepository: Sendable {
                     """, [jobId])
                 try connection.query("DELETE FROM job_bodies WHERE job_id = $1", [jobId])
                 let cancelled = try Job(row)
-                try changed(connection, cancelled, log: "cancelled by \(who) before it started", actor: actor)
+                try changed(connection, cancelled, log: "cancelled by \(who) before it started", origin: origin)
                 return .accepted(cancelled)
             case .running:
                 let row = try connection.query("""
@@ -341,10 +342,10 @@ public struct JobsRepository: Sendable {
     /// The log line and the `insikt.job.<state>` event of a change of state (the event last:
     /// it holds the feed's lock until the commit).
     /// A finished job's line and event are stamped with its `finished_at`.
-    private func changed(_ connection: PostgresConnection, _ job: Job, log: String, actor: EventActor? = nil) throws {
+    private func changed(_ connection: PostgresConnection, _ job: Job, log: String, origin: EventOrigin? = nil) throws {
         let at = job.state.isTerminal ? job.finishedAt : nil
         try addLog(connection, job.id, log, at: at)
         try EventOutbox.record(connection, type: "insikt.job.\(job.state.rawValue)", subject: job.location, aggregateType: "job",
-                               data: job.json, actor: actor ?? job.actor, time: at)
+                               data: job.json, origin: origin ?? job.origin, time: at)
     }
 }

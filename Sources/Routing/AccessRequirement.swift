@@ -1,34 +1,42 @@
 import HTTP
+import Identity
 
-/// What a route asks of its caller. The router knows only "open" or "a named level"; the gate
-/// the server is given (`RequestGate`) decides what a level means and who reaches it.
-public struct AccessRequirement: Sendable, Equatable, CustomStringConvertible {
-    /// 0 is open; higher levels include the lower ones.
-    public let level: Int
-    public let name: String
+/// What a route asks of its caller: nothing, a share link's token, or a key with a role (or one
+/// that includes it). The gate the server is given (`RequestGate`) decides who has which role.
+public enum AccessRequirement: Sendable, Equatable, CustomStringConvertible {
+    case open
+    /// No key: the token in the path is the credential (a report's share link). The gate lets the
+    /// request through like an open one; the route's handler looks the token's hash up and
+    /// answers 404 (unknown or revoked) or 410 (expired) before anything is read.
+    case shareLink
+    case role(Role)
 
-    public init(level: Int, name: String) {
-        self.level = level
-        self.name = name
+    /// Every GET/HEAD of data.
+    public static let reader = AccessRequirement.role(.reader)
+    /// Every write of data.
+    public static let editor = AccessRequirement.role(.editor)
+    /// Keys, webhooks, every job, /metrics.
+    public static let admin = AccessRequirement.role(.admin)
+
+    /// No key is asked for.
+    public var isOpen: Bool { role == nil }
+
+    /// The role a key needs, nil when no key is asked for.
+    public var role: Role? {
+        if case let .role(role) = self { return role }
+        return nil
     }
 
-    public static let open = AccessRequirement(level: 0, name: "open")
+    /// As the route table, openapi.json (`x-insikt-role`) and a 403 name it.
+    public var name: String {
+        switch self {
+        case .open: return "open"
+        case .shareLink: return "share link"
+        case let .role(role): return role.rawValue
+        }
+    }
 
-    public var isOpen: Bool { level == 0 }
     public var description: String { name }
-}
-
-/// Who sent a request, as the gate found them: the key's public id and name, never a secret.
-public struct Caller: Sendable, Equatable {
-    public let id: String
-    public let name: String
-    public let level: Int
-
-    public init(id: String, name: String, level: Int) {
-        self.id = id
-        self.name = name
-        self.level = level
-    }
 }
 
 /// Decides from the request head alone, before any body byte is read, whether a request may reach
@@ -38,8 +46,9 @@ public protocol RequestGate: Sendable {
 }
 
 public enum GateDecision: Sendable {
-    /// Go on; `headers` are added to the answer (rate-limit state, say).
-    case admitted(Caller?, headers: [(String, String)])
+    /// Go on, as `Actor` (nil on a route that asks for no key); `headers` are added to the answer
+    /// (rate-limit state, say).
+    case admitted(Actor?, headers: [(String, String)])
     /// Answer this instead; `keyId` names the key that was refused, for the access log.
     case refused(Response, keyId: String?)
 }

@@ -1,4 +1,5 @@
 import HTTP
+import Identity
 
 /// The route table answering the engine: 404s with suggestions, 405s and OPTIONS with `Allow`,
 /// CORS, the role check, then the route's handler with its path parameters and caller.
@@ -46,7 +47,7 @@ public final class RouterResponder: Responder {
             response.headers.add("Allow", allow)
             return .answer(response)
         case let .route(route, parameters):
-            var caller: Caller?
+            var caller: Actor?
             var headers: [(String, String)] = []
             // Who may call it is decided before any body byte is read or 100 Continue is sent.
             if let gate {
@@ -72,7 +73,7 @@ public final class RouterResponder: Responder {
 /// `request.caller`).
 struct RouteMatch: Sendable {
     let parameters: PathParameters
-    let caller: Caller?
+    let caller: Actor?
 }
 
 extension Request {
@@ -82,7 +83,12 @@ extension Request {
     }
 
     /// Who sent it, when the route needs a key and the gate found one.
-    public var caller: Caller? {
+    public var caller: Actor? {
         (attachment as? RouteMatch)?.caller
+    }
+
+    /// Where the changes it makes come from: its caller and its trace.
+    public var eventOrigin: EventOrigin {
+        EventOrigin(actor: caller, traceparent: trace.traceparent)
     }
 }

@@ -1,6 +1,7 @@
 import Access
 import ArgumentParser
 import Foundation
+import Identity
 import Postgres
 
 /// `insikt keys create | list | revoke` against DATABASE_URL, like `insikt migrate`.

@@ -4,6 +4,7 @@ import Events
 import Foundation
 import Glibc
 import Locks
+import Outbox
 import Postgres
 import Testing
 import TestSupport
@@ -201,11 +202,11 @@ import TestSupport
         let slow = try PostgresConnection(url: TestEnvironment.databaseURL)
         let fast = try PostgresConnection(url: TestEnvironment.databaseURL)
         try slow.execute("BEGIN")
-        try EventOutbox.record(slow, type: "insikt.test.slow", subject: subject, aggregateType: "test", data: Array("{}".utf8), actor: nil)
+        try EventOutbox.record(slow, type: "insikt.test.slow", subject: subject, aggregateType: "test", data: Array("{}".utf8), origin: nil)
         let fastFinished = Monitor<Date?>(nil)
         let fastWriter = Thread {
             try? fast.execute("BEGIN")
-            try? EventOutbox.record(fast, type: "insikt.test.fast", subject: subject, aggregateType: "test", data: Array("{}".utf8), actor: nil)
+            try? EventOutbox.record(fast, type: "insikt.test.fast", subject: subject, aggregateType: "test", data: Array("{}".utf8), origin: nil)
             try? fast.execute("COMMIT")
             fastFinished.withLock { $0 = Date() }
         }
@@ -238,7 +239,7 @@ import TestSupport
         let subject = "/rollback-test/\(UInt32.random(in: 0...UInt32.max))"
         let connection = try PostgresConnection(url: TestEnvironment.databaseURL)
         try connection.execute("BEGIN")
-        try EventOutbox.record(connection, type: "insikt.test.rolledback", subject: subject, aggregateType: "test", data: Array("{}".utf8), actor: nil)
+        try EventOutbox.record(connection, type: "insikt.test.rolledback", subject: subject, aggregateType: "test", data: Array("{}".utf8), origin: nil)
         try connection.execute("ROLLBACK")
         #expect(try events(subject: subject).isEmpty)
     }

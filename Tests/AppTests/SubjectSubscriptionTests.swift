@@ -2,6 +2,7 @@ import Locks
 import App
 import Events
 import Foundation
+import Outbox
 import Postgres
 import Synchronization
 import Testing
@@ -16,7 +17,7 @@ import TestSupport
         var positions: [Int] = []
         for subject in subjects {
             try connection.execute("BEGIN")
-            try EventOutbox.record(connection, type: "insikt.test.subject", subject: subject, aggregateType: "test", data: Array("{}".utf8), actor: nil)
+            try EventOutbox.record(connection, type: "insikt.test.subject", subject: subject, aggregateType: "test", data: Array("{}".utf8), origin: nil)
             try connection.execute("COMMIT")
             positions.append(Int(try connection.query("SELECT max(id) FROM events WHERE aggregateid = $1", [subject]).int(0, 0) ?? 0))
         }

@@ -1,3 +1,4 @@
+import Identity
 import JSON
 import Postgres
 
@@ -14,19 +15,21 @@ public enum EventOutbox {
     /// The lock is held until the transaction ends, so record events last, right before commit:
     /// positions are then taken in commit order and a reader never sees a smaller one later.
     public static func record(_ connection: PostgresConnection, type: String, subject: String, aggregateType: String,
-                              data: [UInt8], actor: EventActor?, time: String? = nil) throws {
-        _ = try connection.query(insert, [aggregateType, subject, type, String(decoding: extensions(actor), as: UTF8.self),
-                                          String(decoding: data, as: UTF8.self), actor?.traceparent, time])
+                              data: [UInt8], origin: EventOrigin?, time: String? = nil) throws {
+        _ = try connection.query(insert, [aggregateType, subject, type, String(decoding: extensions(origin), as: UTF8.self),
+                                          String(decoding: data, as: UTF8.self), origin?.traceparent, time])
     }
 
     /// The CloudEvents extension attributes of an origin, each a string as CloudEvents 1.0 wants:
     /// `actorid`, `actorname`, and `traceparent` (the distributed-tracing extension); each left
     /// out when unknown. Written after a comma.
-    static func extensions(_ actor: EventActor?) -> [UInt8] {
+    static func extensions(_ origin: EventOrigin?) -> [UInt8] {
         var w = JSONWriter(capacity: 128)
-        if let id = actor?.id { w.raw(",\"actorid\":"); w.string(id) }
-        if let name = actor?.name { w.raw(",\"actorname\":"); w.string(name) }
-        if let traceparent = actor?.traceparent { w.raw(",\"traceparent\":"); w.string(traceparent) }
+        if let actor = origin?.actor {
+            w.raw(",\"actorid\":"); w.string(actor.id)
+            w.raw(",\"actorname\":"); w.string(actor.name)
+        }
+        if let traceparent = origin?.traceparent { w.raw(",\"traceparent\":"); w.string(traceparent) }
         return w.bytes
     }
 

@@ -1,7 +1,7 @@
 import Locks
 import CLibCurl
-import Events
 import Foundation
+import Outgoing
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -235,9 +235,9 @@ final class SourceFetch: Sendable {
     private func refusal(_ address: UnsafePointer<sockaddr>) -> String? {
         let settings = request.settings
         guard !settings.allowPrivate else { return nil }
-        guard let bytes = WebhookAddressPolicy.bytes(of: address) else { return "a non-IP address" }
-        guard WebhookAddressPolicy.isPrivate(bytes) else { return nil }
-        let text = WebhookAddressPolicy.text(bytes)
+        guard let bytes = AddressPolicy.bytes(of: address) else { return "a non-IP address" }
+        guard AddressPolicy.isPrivate(bytes) else { return nil }
+        let text = AddressPolicy.text(bytes)
         let port: UInt16 = address.pointee.sa_family == sa_family_t(AF_INET)
             ? address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
             : address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
@@ -296,7 +296,7 @@ final class SourceFetch: Sendable {
             return String(cString: value)
         }
         let head = FetchHead(status: status, etag: header("ETag"), lastModified: header("Last-Modified"),
-                             retryAfter: header("Retry-After").flatMap { WebhookRetrySchedule.retryAfter($0) },
+                             retryAfter: header("Retry-After").flatMap { RetrySchedule.retryAfter($0) },
                              contentLength: header("Content-Length").flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) })
         state.withLock { if $0.head == nil { $0.head = head } }
         changed.signal()

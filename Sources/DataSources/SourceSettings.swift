@@ -1,4 +1,4 @@
-import Events
+import Outgoing
 
 /// How the server pulls sources (`insikt serve --source-...`).
 public struct SourceSettings: Sendable {
@@ -7,7 +7,7 @@ public struct SourceSettings: Sendable {
     public var connectTimeout = 10.0
     /// Waits before the retries of a failed pull (`--source-retry-schedule`, ±20 % jitter); a
     /// source with more retries than numbers waits the last one again.
-    public var retrySchedule = WebhookRetrySchedule(delays: [10, 60, 300, 1800])
+    public var retrySchedule = RetrySchedule(delays: [10, 60, 300, 1800])
     /// Lets URLs reach loopback, link-local and private addresses (`--source-allow-private`).
     public var allowPrivate = false
     /// Exceptions to the guard, as `address:port` (`127.0.0.1:8443`): a test's own server is the
@@ -22,7 +22,7 @@ public struct SourceSettings: Sendable {
 
     public init() {}
 
-    var policy: WebhookAddressPolicy {
-        WebhookAddressPolicy(allowPrivate: allowPrivate, refusedUse: "sources are pulled from", liftedBy: "--source-allow-private")
+    var policy: AddressPolicy {
+        AddressPolicy(allowPrivate: allowPrivate, refusedUse: "sources are pulled from", liftedBy: "--source-allow-private")
     }
 }

@@ -3,6 +3,7 @@ import CLibCurl
 import Foundation
 import Glibc
 import HTTP
+import Outgoing
 import Synchronization
 
 /// Sends deliveries with libcurl's multi interface: one thread of its own drives every transfer in
@@ -178,8 +179,8 @@ final class DeliveryTransfers: Sendable {
                 let offset = MemoryLayout<curl_sockaddr>.offset(of: \curl_sockaddr.addr)!
                 let socketAddress = (UnsafeMutableRawPointer(address) + offset).assumingMemoryBound(to: sockaddr.self)
                 if !transfer.options.allowPrivate {
-                    guard let bytes = WebhookAddressPolicy.bytes(of: socketAddress), !WebhookAddressPolicy.isPrivate(bytes) else {
-                        transfer.refusedAddress = WebhookAddressPolicy.bytes(of: socketAddress).map(WebhookAddressPolicy.text) ?? "a non-IP address"
+                    guard let bytes = AddressPolicy.bytes(of: socketAddress), !AddressPolicy.isPrivate(bytes) else {
+                        transfer.refusedAddress = AddressPolicy.bytes(of: socketAddress).map(AddressPolicy.text) ?? "a non-IP address"
                         return CURL_SOCKET_BAD
                     }
                 }
@@ -208,7 +209,7 @@ final class DeliveryTransfers: Sendable {
             var outcome = DeliveryOutcome(statusCode: status, latencyMs: latency, startedAt: startedAt)
             if !(200..<300).contains(status) {
                 outcome.error = answerError(status)
-                if status == 429 || status == 503 { outcome.retryAfter = header("Retry-After").flatMap { WebhookRetrySchedule.retryAfter($0) } }
+                if status == 429 || status == 503 { outcome.retryAfter = header("Retry-After").flatMap { RetrySchedule.retryAfter($0) } }
             }
             return outcome
         }

@@ -1,12 +1,13 @@
 import HTTP
 import JSON
+import Outgoing
 import Postgres
 import Routing
 
 /// The admin routes of webhooks: `/webhooks`, `/webhooks/{id}`, its deliveries and their retry.
 public struct WebhookHandlers: Sendable {
     let repository: WebhookRepository
-    let policy: WebhookAddressPolicy
+    let policy: AddressPolicy
     let dispatcher: WebhookDispatcher
 
     static let bodyLimit = 64 * 1024
@@ -17,7 +18,7 @@ public struct WebhookHandlers: Sendable {
 
     public init(pool: PostgresPool, dispatcher: WebhookDispatcher) {
         repository = WebhookRepository(pool: pool)
-        policy = WebhookAddressPolicy(allowPrivate: dispatcher.settings.allowPrivate)
+        policy = AddressPolicy(allowPrivate: dispatcher.settings.allowPrivate)
         self.dispatcher = dispatcher
     }
 

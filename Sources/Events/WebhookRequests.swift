@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import Outgoing
 
 /// The members of a `POST /webhooks` or `PATCH /webhooks/{id}` body; nil: not given.
 struct WebhookChange {
@@ -12,7 +13,7 @@ struct WebhookChange {
     static let maxDescriptionLength = 1000
 
     /// Reads and checks a body. `creating`: `url` is required and `enabled` is not taken.
-    static func parse(_ body: JSONValue, creating: Bool, policy: WebhookAddressPolicy) throws -> WebhookChange {
+    static func parse(_ body: JSONValue, creating: Bool, policy: AddressPolicy) throws -> WebhookChange {
         let example = #"{"url": "https://example.com/hooks/insikt", "types": ["insikt.import."], "subjects": ["/imports/1"], "description": "campaign tool"}"#
         guard case let .object(members) = body else {
             throw HTTPError.badRequest("The body must be a JSON object such as \(example).")

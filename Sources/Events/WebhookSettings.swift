@@ -1,10 +1,11 @@
+import Outgoing
 /// How the server delivers webhooks (`insikt serve --webhook-...`).
 public struct WebhookSettings: Sendable {
     /// Seconds a receiver has to answer, connection included (`--webhook-timeout`).
     public var timeout = 10.0
     /// Seconds to look the name up and connect (`--webhook-connect-timeout`), within `timeout`.
     public var connectTimeout = 3.0
-    public var retrySchedule = WebhookRetrySchedule.standard
+    public var retrySchedule = RetrySchedule.standard
     /// Lets URLs reach loopback, link-local and private addresses (`--webhook-allow-private`).
     public var allowPrivate = false
     /// Transfers in flight at most on this server (`--webhook-concurrency`), one per endpoint.

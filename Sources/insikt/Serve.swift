@@ -3,6 +3,7 @@ import ArgumentParser
 import Events
 import Foundation
 import HTTP
+import Outgoing
 
 /// `insikt serve`: its options are the rows of `ServeSettings` (and `DatabaseOptions`).
 struct Serve: ParsableCommand {
@@ -84,7 +85,7 @@ struct Serve: ParsableCommand {
     var webhookTimeout: Double?
 
     @Option(name: S.webhookRetrySchedule.name, help: S.webhookRetrySchedule.help)
-    var webhookRetrySchedule: WebhookRetrySchedule?
+    var webhookRetrySchedule: RetrySchedule?
 
     @Flag(name: S.webhookAllowPrivate.name, help: S.webhookAllowPrivate.help)
     var webhookAllowPrivate = false
@@ -114,7 +115,7 @@ struct Serve: ParsableCommand {
     var sourceTimeout: Double?
 
     @Option(name: S.sourceRetrySchedule.name, help: S.sourceRetrySchedule.help)
-    var sourceRetrySchedule: WebhookRetrySchedule?
+    var sourceRetrySchedule: RetrySchedule?
 
     @Flag(name: S.sourceAllowPrivate.name, help: S.sourceAllowPrivate.help)
     var sourceAllowPrivate = false

@@ -2,6 +2,7 @@ import App
 import Events
 import HTTP
 import ArgumentParser
+import Outgoing
 
 /// One option of `insikt serve`, written once: its flag, its environment variable, what it sets
 /// in the configuration, what a value must be, and its help text, whose default is read from a
@@ -80,7 +81,7 @@ enum OnOff: String, CaseIterable, ExpressibleByArgument, Sendable {
 
 extension ServerConfiguration.AccessLogFormat: ExpressibleByArgument {}
 
-extension WebhookRetrySchedule: ExpressibleByArgument {
+extension RetrySchedule: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
 

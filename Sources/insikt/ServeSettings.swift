@@ -4,6 +4,7 @@ import ArgumentParser
 import Events
 import Foundation
 import HTTP
+import Outgoing
 import Routing
 
 /// The table of `insikt serve`'s options (besides the database's, `DatabaseOptions`): each one's
@@ -83,7 +84,7 @@ enum ServeSettings {
     static let webhookTimeout = Setting<Double>("webhook-timeout", "WEBHOOK_TIMEOUT", "Seconds a webhook receiver has to answer.",
                                                 rule: "a number of seconds greater than 0, at most 3600", valid: { $0 > 0 && $0 <= 3600 },
                                                 set: { $0.webhooks.timeout = $1 }, shown: { text($0.webhooks.timeout) })
-    static let webhookRetrySchedule = Setting<WebhookRetrySchedule>(
+    static let webhookRetrySchedule = Setting<RetrySchedule>(
         "webhook-retry-schedule", "WEBHOOK_RETRY_SCHEDULE",
         "Seconds to wait before each retry of a failed webhook delivery, comma-separated (decimals allowed; ±20 % jitter).",
         rule: "comma-separated seconds such as 5,300,1800 (each 0 to 2592000)",
@@ -120,7 +121,7 @@ enum ServeSettings {
     static let sourceTimeout = Setting<Double>("source-timeout", "SOURCE_TIMEOUT", "Seconds a whole pull of a source may take (connecting: 10 of them).",
                                                rule: "a number of seconds greater than 0, at most 86400", valid: { $0 > 0 && $0 <= 86400 },
                                                set: { $0.sources.timeout = $1 }, shown: { text($0.sources.timeout) })
-    static let sourceRetrySchedule = Setting<WebhookRetrySchedule>(
+    static let sourceRetrySchedule = Setting<RetrySchedule>(
         "source-retry-schedule", "SOURCE_RETRY_SCHEDULE",
         "Seconds to wait before each retry of a failed pull, comma-separated (decimals allowed; ±20 % jitter; the last repeats).",
         rule: "comma-separated seconds such as 10,60,300,1800 (each 0 to 2592000)",

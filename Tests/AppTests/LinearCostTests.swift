@@ -4,6 +4,7 @@ import Citizens
 import Foundation
 import HTTP
 import JSON
+import Outgoing
 import Routing
 import Testing
 import TestSupport
@@ -208,7 +209,7 @@ import TestSupport
             #expect(throws: HTTPError.self) { _ = try AirportFields.fromJSON(body, allowID: false) }
         }
         expectLinear(airports, "members of an airport patch")
-        let policy = WebhookAddressPolicy(allowPrivate: true)
+        let policy = AddressPolicy(allowPrivate: true)
         let webhooks = LinearCost.growth(from: 2_000, make: LinearCostTests.unknownMembers) { body in
             #expect(throws: HTTPError.self) { _ = try WebhookChange.parse(body, creating: false, policy: policy) }
         }

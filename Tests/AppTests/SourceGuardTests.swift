@@ -2,6 +2,7 @@ import App
 import Events
 import Foundation
 import Glibc
+import Outgoing
 import Testing
 import TestSupport
 
@@ -103,7 +104,7 @@ import TestSupport
 
         // Without the CA file the certificate is not trusted: the pull fails, naming why.
         let (plain, plainDatabase) = try SourceTesting.ownApplication { configuration in
-            configuration.sources.retrySchedule = WebhookRetrySchedule(delays: [0.05])
+            configuration.sources.retrySchedule = RetrySchedule(delays: [0.05])
         }
         defer { SourceTesting.finish(plain, plainDatabase) }
         let untrusted = try SourceTesting.create(plain.port, url: "https://127.0.0.1:\(tlsPort)/airports.csv", extra: #", "retries": 0"#)

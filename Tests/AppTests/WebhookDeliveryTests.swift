@@ -1,6 +1,7 @@
 import App
 import Events
 import Foundation
+import Outgoing
 import Postgres
 import Testing
 import TestSupport
@@ -111,7 +112,7 @@ import TestSupport
         let database = try WebhookTesting.newDatabase()
         defer { database.drop() }
         // Long enough that the first server has surely stopped before its retry falls due, on a loaded machine too.
-        let slow: (inout AppConfiguration) -> Void = { $0.webhooks.retrySchedule = WebhookRetrySchedule(delays: [5, 5, 5]) }
+        let slow: (inout AppConfiguration) -> Void = { $0.webhooks.retrySchedule = RetrySchedule(delays: [5, 5, 5]) }
         let first = try WebhookTesting.start(database, configure: slow)
         let webhook = try WebhookTesting.create(first.port, url: receiver.url())
         _ = try WebhookTesting.newImport(first.port)
@@ -201,7 +202,7 @@ import TestSupport
         defer { receiver.stop() }
         let database = try WebhookTesting.newDatabase()
         defer { database.drop() }
-        let app = try WebhookTesting.start(database) { $0.webhooks.retrySchedule = WebhookRetrySchedule(delays: [0.05]) }
+        let app = try WebhookTesting.start(database) { $0.webhooks.retrySchedule = RetrySchedule(delays: [0.05]) }
         defer { app.stop() }
         let webhook = try WebhookTesting.create(app.port, url: receiver.url())
         _ = try WebhookTesting.newImport(app.port)

@@ -1,6 +1,7 @@
 import App
 import Events
 import Foundation
+import Outgoing
 import Postgres
 import Testing
 import TestSupport
@@ -167,7 +168,7 @@ import TestSupport
         let database = try WebhookTesting.newDatabase()
         defer { database.drop() }
         // One attempt per delivery, then the breaker waits 30 s: long enough to see it open.
-        let app = try WebhookTesting.start(database) { $0.webhooks.retrySchedule = WebhookRetrySchedule(delays: [30]); $0.webhooks.breakerThreshold = 3 }
+        let app = try WebhookTesting.start(database) { $0.webhooks.retrySchedule = RetrySchedule(delays: [30]); $0.webhooks.breakerThreshold = 3 }
         defer { app.stop() }
         let webhook = try WebhookTesting.create(app.port, url: receiver.url())
         // The first attempt of each of these fails and waits 30 s, so each is tried once only

@@ -2,6 +2,7 @@ import App
 import CCrypto
 import Events
 import Foundation
+import Outgoing
 import Postgres
 import Testing
 import TestSupport
@@ -41,7 +42,7 @@ enum WebhookTesting {
     /// An application with test-sized webhook settings (`configure` may change them).
     static func start(_ database: Database, configure: (inout AppConfiguration) -> Void = { _ in }) throws -> Application {
         try TestEnvironment.startApplication(databaseURL: database.url) { configuration in
-            configuration.webhooks.retrySchedule = WebhookRetrySchedule(delays: [0.05, 0.1, 0.2])
+            configuration.webhooks.retrySchedule = RetrySchedule(delays: [0.05, 0.1, 0.2])
             configuration.webhooks.timeout = 2
             configuration.webhooks.sweepInterval = 0.5
             configure(&configuration)

@@ -1,4 +1,5 @@
 import Foundation
+import Outgoing
 import Testing
 @testable import Events
 
@@ -20,22 +21,22 @@ import Testing
     }
 
     @Test func theRetryScheduleIsReadAndJitteredWithinTwentyPercent() throws {
-        let schedule = try #require(WebhookRetrySchedule("0.05, 0.1,0.2"))
+        let schedule = try #require(RetrySchedule("0.05, 0.1,0.2"))
         #expect(schedule.delays == [0.05, 0.1, 0.2])
-        for bad in ["", "1,,2", "-1", "x", "1,nan", "5,inf"] { #expect(WebhookRetrySchedule(bad) == nil, "\(bad)") }
+        for bad in ["", "1,,2", "-1", "x", "1,nan", "5,inf"] { #expect(RetrySchedule(bad) == nil, "\(bad)") }
         for _ in 0..<200 {
-            let delay = try #require(WebhookRetrySchedule.standard.delay(afterAttempt: 2, retryAfter: nil))
+            let delay = try #require(RetrySchedule.standard.delay(afterAttempt: 2, retryAfter: nil))
             #expect(delay >= 240 && delay <= 360)
         }
-        #expect(WebhookRetrySchedule.standard.delay(afterAttempt: 8, retryAfter: nil) == nil)
-        #expect(WebhookRetrySchedule.standard.delay(afterAttempt: 1, retryAfter: 120) == 120)
+        #expect(RetrySchedule.standard.delay(afterAttempt: 8, retryAfter: nil) == nil)
+        #expect(RetrySchedule.standard.delay(afterAttempt: 1, retryAfter: 120) == 120)
     }
 
     @Test func retryAfterIsSecondsOrAnHTTPDate() {
-        #expect(WebhookRetrySchedule.retryAfter("120") == 120)
+        #expect(RetrySchedule.retryAfter("120") == 120)
         let now = Date(timeIntervalSince1970: 1_445_412_480)  // Wed, 21 Oct 2015 07:28:00 GMT
-        #expect(WebhookRetrySchedule.retryAfter("Wed, 21 Oct 2015 07:28:30 GMT", now: now) == 30)
-        #expect(WebhookRetrySchedule.retryAfter("soon") == nil)
+        #expect(RetrySchedule.retryAfter("Wed, 21 Oct 2015 07:28:30 GMT", now: now) == 30)
+        #expect(RetrySchedule.retryAfter("soon") == nil)
     }
 
     @Test func loopbackLinkLocalAndPrivateAddressesAreRefused() {
@@ -48,7 +49,7 @@ import Testing
     }
 
     @Test func urlsMustBeHTTPAndMayNotReachPrivateHosts() {
-        let strict = WebhookAddressPolicy(allowPrivate: false)
+        let strict = AddressPolicy(allowPrivate: false)
         for url in ["http://127.0.0.1:8080/x", "http://10.0.0.5/", "http://169.254.169.254/latest/meta-data", "http://[::1]:9000/hook",
                     "https://localhost/hook"] {
             #expect(strict.problem(with: url)?.contains("private") == true, "\(url): \(strict.problem(with: url) ?? "accepted")")
@@ -57,16 +58,16 @@ import Testing
         #expect(strict.problem(with: "not a url") != nil)
         #expect(strict.problem(with: "http:///path") != nil)
         #expect(strict.problem(with: "http://93.184.216.34/hook") == nil)
-        let open = WebhookAddressPolicy(allowPrivate: true)
+        let open = AddressPolicy(allowPrivate: true)
         #expect(open.problem(with: "http://127.0.0.1:8080/x") == nil)
         #expect(open.problem(with: "gopher://127.0.0.1/") != nil)
     }
 
     static func isPrivate(_ text: String) -> Bool? {
         var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return WebhookAddressPolicy.isPrivate(withUnsafeBytes(of: v4) { Array($0) }) }
+        if inet_pton(AF_INET, text, &v4) == 1 { return AddressPolicy.isPrivate(withUnsafeBytes(of: v4) { Array($0) }) }
         var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 { return WebhookAddressPolicy.isPrivate(withUnsafeBytes(of: v6) { Array($0) }) }
+        if inet_pton(AF_INET6, text, &v6) == 1 { return AddressPolicy.isPrivate(withUnsafeBytes(of: v6) { Array($0) }) }
         return nil
     }
 }

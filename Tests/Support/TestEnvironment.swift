@@ -2,6 +2,7 @@ import App
 import Events
 import Foundation
 import HTTP
+import Outgoing
 import Postgres
 
 /// Where the tests find the database, the package and a running application.
@@ -74,7 +75,7 @@ public enum TestEnvironment {
         configuration.docsAssetsDirectory = packageRoot + "/.local/swagger-ui"
         configuration.webhooks.allowPrivate = true
         configuration.sources.allowPrivate = true
-        configuration.sources.retrySchedule = WebhookRetrySchedule(delays: [0.1, 0.2, 0.4])
+        configuration.sources.retrySchedule = RetrySchedule(delays: [0.1, 0.2, 0.4])
         configuration.sources.timeout = 20
         configuration.sources.pollInterval = 0.2
         configure(&configuration)

@@ -100,6 +100,20 @@ build_release() {
 }
 
 # The Swagger UI assets /docs serves, from PyPI's swagger-ui-py, unpacked into .local/ (ignored).
+# The release binary of commit $1, built once in a worktree of its own under /tmp and kept
+# (a commit does not change); prints its path. For comparing builds (scripts/compare-*).
+base_release() {
+    local tree
+    tree="/tmp/insikt-compare-base-$(git -C "$ROOT" rev-parse --short "$1")"
+    if [ ! -x "$tree/.build/release/insikt" ]; then
+        log "building $1 (release) in $tree"
+        git -C "$ROOT" worktree add -q --detach "$tree" "$1" 2>/dev/null || true
+        (cd "$tree" && swift build -c release --product insikt 2>&1 | grep -E 'error:' >&2) || true
+        [ -x "$tree/.build/release/insikt" ] || { log "the build of $1 failed"; return 1; }
+    fi
+    printf '%s\n' "$tree/.build/release/insikt"
+}
+
 install_swagger_ui() {
     local target="$ROOT/.local/swagger-ui"
     [ -f "$target/swagger-ui-bundle.js" ] && [ -f "$target/swagger-ui.css" ] && return 0

@@ -8,7 +8,7 @@ import Glibc
 /// link-local, private, or otherwise not on the public internet. Checked when an endpoint is
 /// saved and again on every connection the sender opens, so DNS rebinding cannot get around it.
 /// Sources (sources.md) pull through the same guard, on their URL and every redirect hop.
-public struct WebhookAddressPolicy: Sendable {
+public struct AddressPolicy: Sendable {
     public let allowPrivate: Bool
     /// Who is refused and what lifts it, for the message: "webhooks go to", "--webhook-allow-private".
     let refusedUse: String
@@ -27,16 +27,16 @@ public struct WebhookAddressPolicy: Sendable {
             return "must be an absolute http or https URL such as https://example.com/hooks/insikt"
         }
         guard scheme == "http" || scheme == "https" else { return "must use http or https, not \(scheme)" }
-        guard let host = WebhookAddressPolicy.host(of: components), !host.isEmpty else { return "must name a host" }
+        guard let host = AddressPolicy.host(of: components), !host.isEmpty else { return "must name a host" }
         if let port = components.port, !(1...65535).contains(port) { return "has a port outside 1-65535" }
         guard !allowPrivate else { return nil }
         let addresses: [[UInt8]]
-        switch WebhookAddressPolicy.resolve(host) {
+        switch AddressPolicy.resolve(host) {
         case let .failure(reason): return "the host \(host) does not resolve (\(reason))"
         case let .success(found): addresses = found
         }
-        if let refused = addresses.first(where: WebhookAddressPolicy.isPrivate) {
-            return "the host \(host) resolves to \(WebhookAddressPolicy.text(refused)), a loopback, link-local or private address; \(refusedUse) public addresses only (the server's \(liftedBy) lifts this)"
+        if let refused = addresses.first(where: AddressPolicy.isPrivate) {
+            return "the host \(host) resolves to \(AddressPolicy.text(refused)), a loopback, link-local or private address; \(refusedUse) public addresses only (the server's \(liftedBy) lifts this)"
         }
         return nil
     }
@@ -62,7 +62,7 @@ public struct WebhookAddressPolicy: Sendable {
         var addresses: [[UInt8]] = []
         var node = list
         while let current = node {
-            if let address = current.pointee.ai_addr, let bytes = WebhookAddressPolicy.bytes(of: address) { addresses.append(bytes) }
+            if let address = current.pointee.ai_addr, let bytes = AddressPolicy.bytes(of: address) { addresses.append(bytes) }
             node = current.pointee.ai_next
         }
         return addresses.isEmpty ? .failure(.unresolved("no addresses")) : .success(addresses)

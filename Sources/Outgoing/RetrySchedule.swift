@@ -3,10 +3,10 @@ import Foundation
 /// When a failed delivery is tried again (`--webhook-retry-schedule 5,300,1800,...`): the n-th
 /// number is the wait in seconds after the n-th failed attempt, within ±20 % jitter; once they are
 /// spent the delivery has failed for good.
-public struct WebhookRetrySchedule: Sendable, Equatable {
+public struct RetrySchedule: Sendable, Equatable {
     public let delays: [Double]
 
-    public static let standard = WebhookRetrySchedule(delays: [5, 300, 1800, 7200, 18000, 36000, 36000])
+    public static let standard = RetrySchedule(delays: [5, 300, 1800, 7200, 18000, 36000, 36000])
 
     public init(delays: [Double]) {
         self.delays = delays

@@ -22,6 +22,12 @@ import time
 import urllib.parse
 import uuid
 
+# How long a job may take to end once nothing holds it back (app1's takeover job after the kill,
+# the jobs queued behind it after the load): a hang guard, not a speed target. On a quiet
+# machine the 400,000-citizen takeover ends about 30 s after the kill; a busy one takes a few
+# times that (a 60 s bound failed there once).
+JOB_END_GUARD = 240
+
 args = None
 reader_key = None                # a key of the reader role: the reads that carry no write's token
 stop = threading.Event()
@@ -385,7 +391,7 @@ class Takeover:
         (check_jobs and check_database check its import like every job's)."""
         location = self.write["location"]
         if self.job is None:
-            return fail(f"the takeover job {location} did not end within {args.job_lease + 60:.0f} s of the kill of app1")
+            return fail(f"the takeover job {location} did not end within {args.job_lease + JOB_END_GUARD:.0f} s of the kill of app1")
         if self.job["state"] != "succeeded":
             return fail(f"the takeover job {location} ended {self.job['state']}: {self.job['error']}")
         lines = job_log(location)
@@ -615,7 +621,7 @@ def kill_app1(takeover, problem, began):
     run_command(args.kill_app)
     takeover.killed_now()
     if problem is None:
-        wait_until(takeover.finished, args.job_lease + 60)
+        wait_until(takeover.finished, args.job_lease + JOB_END_GUARD)
         print(f"[cluster] {time.monotonic() - began:5.1f} s: job {takeover.write['location']} "
               + (f"{takeover.job['state']}, attempts {takeover.job['attempts']}" if takeover.job else "not ended"), flush=True)
 
@@ -745,7 +751,7 @@ def main():
     for name in ("--app1-pid", "--app2-pid"):
         parser.add_argument(name, type=int, required=True, help="the server's process id (the jobs' log names servers by it)")
     parser.add_argument("--job-lease", type=float, required=True, help="the servers' --job-lease")
-    parser.add_argument("--takeover-citizens", type=int, default=800_000, help="the job app1 runs when it is killed")
+    parser.add_argument("--takeover-citizens", type=int, default=400_000, help="the job app1 runs when it is killed")
     parser.add_argument("--phase", type=float, default=8.0, help="seconds of load between the steps")
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
@@ -813,7 +819,7 @@ def main():
         missed = sorted(set(ids) - set(stream.seen))
         if missed:
             fail(f"{stream.name} missed {len(missed)} events (after {stream.reconnects} reconnects): {missed[:10]}")
-    check_jobs(60)
+    check_jobs(JOB_END_GUARD)
     if problem is None:
         takeover.check()
     lost = check_database(primary) if primary else len(acked)

@@ -77,7 +77,9 @@ public enum PercentEncoding {
 }
 
 package enum PercentDecoding {
-    package static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String? {
+    /// Not generic: a generic called from another module (Routing) runs unspecialised, through
+    /// witness tables, at thousands of instructions a path.
+    package static func decode(_ text: Substring, plusAsSpace: Bool = false) -> String? {
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(text)
         }

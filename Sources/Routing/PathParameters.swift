@@ -7,6 +7,8 @@ public struct PathParameters: Sendable {
 
     public init() {}
 
+    public var isEmpty: Bool { integers.isEmpty && strings.isEmpty }
+
     mutating func add(_ name: String, integer: Int64) { integers.append((name, integer)) }
     mutating func add(_ name: String, string: String) { strings.append((name, string)) }
 

@@ -59,8 +59,10 @@ public final class RouterResponder: Responder {
                     headers = gateHeaders
                 }
             }
+            // Nothing to attach for a route without parameters and caller (/healthz): no box to allocate.
+            let match = parameters.isEmpty && caller == nil ? nil : RouteMatch(parameters: parameters, caller: caller)
             return ResponsePlan(.run(route.execution, route.handler), label: route.template, keyId: caller?.id,
-                                headers: headers, attachment: RouteMatch(parameters: parameters, caller: caller))
+                                headers: headers, attachment: match)
         }
     }
 

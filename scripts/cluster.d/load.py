@@ -391,7 +391,23 @@ class Takeover:
         (check_jobs and check_database check its import like every job's)."""
         location = self.write["location"]
         if self.job is None:
-            return fail(f"the takeover job {location} did not end within {args.job_lease + JOB_END_GUARD:.0f} s of the kill of app1")
+            job = get_job(location)
+            log = "\n    ".join(job_log(location)[-15:])
+            fail(f"the takeover job {location} did not end within {args.job_lease + JOB_END_GUARD:.0f} s of the kill of app1: "
+                 f"{json.dumps(job)}\n  its log's last lines:\n    {log}")
+            # What the database says of it: the row's lease and who waits on what.
+            for name, host in args.nodes.items():
+                try:
+                    row = psql(host, f"SELECT state, locked_by, lease_until, now(), attempts FROM jobs WHERE id = {location.rsplit('/', 1)[-1]}")
+                    activity = psql(host, "SELECT pid, application_name, client_addr, state, xact_start, wait_event_type, wait_event, "
+                                          "left(regexp_replace(query, '\\s+', ' ', 'g'), 100) FROM pg_stat_activity "
+                                          "WHERE datname = 'insikt' AND state <> 'idle'")
+                    print(f"[cluster] {name}: job row {row}; active sessions:", flush=True)
+                    for line in activity:
+                        print("    " + " | ".join(line), flush=True)
+                except Exception as error:  # a standby or a node that is down
+                    print(f"[cluster] {name}: {error}", flush=True)
+            return
         if self.job["state"] != "succeeded":
             return fail(f"the takeover job {location} ended {self.job['state']}: {self.job['error']}")
         lines = job_log(location)

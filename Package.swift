@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Routing", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "LocksTests", dependencies: ["Locks"]),
         .testTarget(name: "PostgresTests", dependencies: ["Locks", "Postgres", "TestSupport"]),
         .testTarget(name: "CitizensTests", dependencies: ["Citizens", "Dates", "TestSupport"]),
         .testTarget(name: "AirportsTests", dependencies: ["Airports", "HTTP", "Routing"]),

@@ -11,13 +11,14 @@ public final class Monitor<State>: Sendable {
 
     private struct Guarded {
         var state: State
-        /// Threads between "not ready yet" and their re-check.
-        var sleepers = 0
-        /// Wake-ups written to the eventfd and not read yet.
-        var pending = 0
-        /// A semaphore-mode eventfd (each read takes one wake-up), made when a thread first sleeps:
-        /// most monitors (a request body read at once) never need one.
-        var wakeFD: Int32 = -1
+        /// The eventfds of the threads asleep, in the order they fell asleep. Each sleeper has one
+        /// of its own, so a wake-up reaches the thread it was written for: with one eventfd shared
+        /// by all, a thread arriving to sleep could read the wake-up meant for another, which then
+        /// slept on with its condition true (a job's body reader and its consumer both asleep).
+        var sleeping: [Int32] = []
+        /// Eventfds of past sleepers, drained, for the next ones (made when a thread first sleeps:
+        /// most monitors, a request body read at once, never need one).
+        var spare: [Int32] = []
     }
 
     private let guarded: Mutex<Guarded>
@@ -27,8 +28,8 @@ public final class Monitor<State>: Sendable {
     }
 
     deinit {
-        let fd = guarded.withLock { $0.wakeFD }
-        if fd >= 0 { close(fd) }
+        let fds = guarded.withLock { $0.sleeping + $0.spare }
+        for fd in fds { close(fd) }
     }
 
     /// Runs `body` holding the lock; `wake` then wakes one or all sleepers to re-check the state.
@@ -52,34 +53,35 @@ public final class Monitor<State>: Sendable {
     public func wait<R, E: Error>(until ready: (inout State) -> Bool, deadline: Double? = nil,
                                   wake: Wake? = nil,
                                   then body: (inout State, _ ready: Bool) throws(E) -> sending R) throws(E) -> sending R {
-        var sleeping = false
-        var tookWakeUp = false
+        var mine: Int32 = -1
         while true {
             let step = try guarded.withLock { (guarded: inout sending Guarded) throws(E) -> sending Step<R> in
                 ThreadSanitizer.acquire?(identity)
                 defer { ThreadSanitizer.release?(identity) }
-                if sleeping {
-                    guarded.sleepers -= 1
-                    if tookWakeUp { guarded.pending -= 1 }
+                if mine >= 0 {
+                    // Woken, timed out, or both: off the list either way. A waker writes under
+                    // this lock, so what it wrote is in the eventfd now; drained, it is clean.
+                    guarded.sleeping.removeAll { $0 == mine }
+                    Self.drain(mine)
                 }
                 let isReady = ready(&guarded.state)
                 if isReady || deadline.map({ monotonicNow() >= $0 }) == true {
+                    if mine >= 0 { guarded.spare.append(mine) }
                     defer { if let wake { Self.wake(wake, &guarded) } }
                     return .done(try body(&guarded.state, isReady))
                 }
-                if guarded.wakeFD < 0 {
-                    guarded.wakeFD = eventfd(0, Int32(EFD_SEMAPHORE) | Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
-                    precondition(guarded.wakeFD >= 0, "eventfd failed: \(errno)")
+                if mine < 0 {
+                    mine = guarded.spare.popLast() ?? eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+                    precondition(mine >= 0, "eventfd failed: \(errno)")
                 }
-                guarded.sleepers += 1
-                return .sleep(guarded.wakeFD)
+                guarded.sleeping.append(mine)
+                return .sleep(mine)
             }
             switch step {
             case let .done(result):
                 return result
             case let .sleep(fd):
-                sleeping = true
-                tookWakeUp = Self.sleep(on: fd, until: deadline)
+                Self.sleep(on: fd, until: deadline)
             }
         }
     }
@@ -95,20 +97,25 @@ public final class Monitor<State>: Sendable {
         case sleep(Int32)
     }
 
+    /// Called holding the lock: each woken sleeper leaves the list and gets its own wake-up.
     private static func wake(_ wake: Wake, _ guarded: inout Guarded) {
-        let unwoken = guarded.sleepers - guarded.pending
-        guard unwoken > 0 else { return }
-        var count = UInt64(wake == .all ? unwoken : 1)
-        guarded.pending += Int(count)
-        _ = Glibc.write(guarded.wakeFD, &count, 8)
+        guard !guarded.sleeping.isEmpty else { return }
+        let woken = wake == .all ? guarded.sleeping[...] : guarded.sleeping.prefix(1)
+        var one: UInt64 = 1
+        for fd in woken { _ = Glibc.write(fd, &one, 8) }
+        guarded.sleeping.removeFirst(woken.count)
     }
 
-    /// Blocks until a wake-up arrives or the deadline passes; returns whether it took one.
-    private static func sleep(on wakeFD: Int32, until deadline: Double?) -> Bool {
-        var poller = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+    /// Blocks until this sleeper's eventfd is written or the deadline passes.
+    private static func sleep(on fd: Int32, until deadline: Double?) {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let timeout = deadline.map { Int32(max(0, min(Double(Int32.max), ($0 - monotonicNow()) * 1000 + 1))) } ?? -1
-        guard poll(&poller, 1, timeout) > 0 else { return false }
+        _ = poll(&poller, 1, timeout)
+    }
+
+    /// Empties an eventfd (non-blocking: nothing to read is fine).
+    private static func drain(_ fd: Int32) {
         var value: UInt64 = 0
-        return Glibc.read(wakeFD, &value, 8) == 8
+        _ = Glibc.read(fd, &value, 8)
     }
 }

@@ -2,7 +2,7 @@ import JSON
 import Postgres
 
 /// A source as the API shows it: never its header values, only their names.
-public struct Source: Sendable {
+public struct Source: Sendable, PostgresRowDecodable {
     public var id: Int64
     public var name: String
     public var url: String
@@ -30,12 +30,12 @@ public struct Source: Sendable {
         """
 
     /// The columns of `columns` in a result, found once.
-    struct Columns {
+    package struct Columns: PostgresColumnSet {
         let id, name, url, kind, every, headerNames, retries, enabled, nextRunAt, consecutiveFailures, createdAt,
             updatedAt: PostgresColumn
         let lastRun: SourceRun.Columns
 
-        init(_ result: PostgresResult) throws {
+        package init(_ result: PostgresResult) throws {
             id = try result.column("id"); name = try result.column("name"); url = try result.column("url")
             kind = try result.column("kind"); every = try result.column("every_seconds")
             headerNames = try result.column("header_names"); retries = try result.column("retries")
@@ -46,18 +46,7 @@ public struct Source: Sendable {
         }
     }
 
-    /// The source of one row of `columns` (the first by default).
-    init(_ result: PostgresResult, row: Int = 0) throws {
-        self.init(result.row(row), try Columns(result))
-    }
-
-    /// The sources of every row of `columns`.
-    static func all(_ result: PostgresResult) throws -> [Source] {
-        let columns = try Columns(result)
-        return result.rows.map { Source($0, columns) }
-    }
-
-    init(_ row: PostgresRow, _ c: Columns) {
+    package init(_ row: PostgresRow, _ c: Columns) {
         id = row.int(c.id) ?? 0
         name = row.string(c.name) ?? ""
         url = row.string(c.url) ?? ""

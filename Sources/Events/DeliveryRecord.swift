@@ -3,7 +3,7 @@ import Postgres
 
 /// One delivery as `GET /webhooks/{id}/deliveries` lists it: the event, where it stands, its last
 /// attempt, and every attempt (`history`, oldest first; the last `historyLimit` of them).
-struct DeliveryRecord {
+struct DeliveryRecord: PostgresRowDecodable {
     let id: Int64
     let webhookId: Int64
     let eventId: Int64
@@ -35,11 +35,11 @@ struct DeliveryRecord {
         """
 
     /// The columns of `columns` in a result, found once.
-    struct Columns {
+    package struct Columns: PostgresColumnSet {
         let id, webhookId, eventId, eventType, status, attempts, nextAttemptAt, lastAttemptAt, lastStatusCode,
             lastLatencyMs, lastError, createdAt, completedAt, history: PostgresColumn
 
-        init(_ result: PostgresResult) throws {
+        package init(_ result: PostgresResult) throws {
             id = try result.column("id"); webhookId = try result.column("endpoint_id"); eventId = try result.column("event_id")
             eventType = try result.column("event_type"); status = try result.column("status")
             attempts = try result.column("attempts"); nextAttemptAt = try result.column("next_attempt_at")
@@ -50,18 +50,7 @@ struct DeliveryRecord {
         }
     }
 
-    /// The delivery of one row of `columns` (the first by default).
-    init(_ result: PostgresResult, row: Int = 0) throws {
-        self.init(result.row(row), try Columns(result))
-    }
-
-    /// The deliveries of every row of `columns`.
-    static func all(_ result: PostgresResult) throws -> [DeliveryRecord] {
-        let columns = try Columns(result)
-        return result.rows.map { DeliveryRecord($0, columns) }
-    }
-
-    init(_ row: PostgresRow, _ c: Columns) {
+    package init(_ row: PostgresRow, _ c: Columns) {
         id = row.int(c.id) ?? 0
         webhookId = row.int(c.webhookId) ?? 0
         eventId = row.int(c.eventId) ?? 0

@@ -2,7 +2,7 @@ import JSON
 import Postgres
 
 /// A registered receiver of events, as the API shows it (the secret only once, at creation).
-public struct WebhookEndpoint: Sendable {
+public struct WebhookEndpoint: Sendable, PostgresRowDecodable {
     public let id: Int64
     public let url: String
     /// Event type prefixes; empty: every type.
@@ -32,11 +32,11 @@ public struct WebhookEndpoint: Sendable {
         """
 
     /// The columns of `columns` in a result, found once.
-    struct Columns {
+    package struct Columns: PostgresColumnSet {
         let id, url, types, description, enabled, disabledReason, failingSince, createdAt, updatedAt, subjects, pending,
             consecutiveFailures, breakerOpenUntil: PostgresColumn
 
-        init(_ result: PostgresResult) throws {
+        package init(_ result: PostgresResult) throws {
             id = try result.column("id"); url = try result.column("url"); types = try result.column("types")
             description = try result.column("description"); enabled = try result.column("enabled")
             disabledReason = try result.column("disabled_reason"); failingSince = try result.column("failing_since")
@@ -46,18 +46,7 @@ public struct WebhookEndpoint: Sendable {
         }
     }
 
-    /// The endpoint of one row of `columns` (the first by default).
-    init(_ result: PostgresResult, row: Int = 0) throws {
-        self.init(result.row(row), try Columns(result))
-    }
-
-    /// The endpoints of every row of `columns`.
-    static func all(_ result: PostgresResult) throws -> [WebhookEndpoint] {
-        let columns = try Columns(result)
-        return result.rows.map { WebhookEndpoint($0, columns) }
-    }
-
-    init(_ row: PostgresRow, _ c: Columns) {
+    package init(_ row: PostgresRow, _ c: Columns) {
         id = row.int(c.id) ?? 0
         url = row.string(c.url) ?? ""
         types = WebhookEndpoint.strings(row, c.types)

@@ -17,7 +17,7 @@ public enum JobState: String, Sendable, CaseIterable {
 }
 
 /// One row of `jobs` as the API shows it.
-public struct Job: Sendable {
+public struct Job: Sendable, PostgresRowDecodable {
     public var id: Int64
     public var kind: String
     public var state: JobState
@@ -47,11 +47,11 @@ public struct Job: Sendable {
         """
 
     /// The columns of `columns` in a result, found once.
-    struct Columns {
+    package struct Columns: PostgresColumnSet {
         let id, kind, state, progress, processed, bytesDone, bytesTotal, attempts, createdAt, startedAt, finishedAt,
             actorId, actorName, result, error, cancelRequested, traceparent, phase: PostgresColumn
 
-        init(_ result: PostgresResult) throws {
+        package init(_ result: PostgresResult) throws {
             id = try result.column("id"); kind = try result.column("kind"); state = try result.column("state")
             progress = try result.column("progress"); processed = try result.column("processed")
             bytesDone = try result.column("bytes_done"); bytesTotal = try result.column("bytes_total")
@@ -64,18 +64,7 @@ public struct Job: Sendable {
         }
     }
 
-    /// The job of one row (the first by default).
-    init(_ result: PostgresResult, row: Int = 0) throws {
-        self.init(result.row(row), try Columns(result))
-    }
-
-    /// The jobs of every row.
-    static func all(_ result: PostgresResult) throws -> [Job] {
-        let columns = try Columns(result)
-        return result.rows.map { Job($0, columns) }
-    }
-
-    init(_ row: PostgresRow, _ c: Columns) {
+    package init(_ row: PostgresRow, _ c: Columns) {
         id = row.int(c.id) ?? 0
         kind = row.string(c.kind) ?? ""
         state = row.string(c.state).flatMap(JobState.init(rawValue:)) ?? .failed
